@@ -163,7 +163,8 @@ class EpicEncoder(nn.Module):
         else:
             if root is not None and not root.is_dir():
                 raise FileNotFoundError(f"{root}: no such model folder")
-            config = cfg.from_dict(EpicConfig, {"backbone": str(root) if root else DEFAULT_BACKBONE, **overrides})
+            backbone_name = str(root.resolve()) if root else DEFAULT_BACKBONE
+            config = cfg.from_dict(EpicConfig, {"backbone": backbone_name, **overrides})
             backbone, tokenizer = load_backbone(resolve_backbone(config.backbone), config.num_layers, dtype)
             config.fingerprint = f"{config.backbone}:{json.dumps(dataclasses.asdict(config), sort_keys=True)}"
             model = cls(backbone, tokenizer, config)
@@ -201,14 +202,13 @@ class EpicEncoder(nn.Module):
             config = dataclasses.replace(self.config, fingerprint=uuid.uuid4().hex)
             backbone = self.backbone
             is_peft = hasattr(backbone, "peft_config")
-            if is_peft and merge_lora:
+            if is_peft and (merge_lora or config.backbone == "backbone"):
+                # an adapter over a base that lives inside another saved model would dangle: merge
                 import copy
 
                 backbone = copy.deepcopy(backbone).merge_and_unload()
                 is_peft = False
             if is_peft:
-                if config.backbone == "backbone":
-                    raise ValueError("cannot save a LoRA adapter over a base that is itself inside a saved model")
                 backbone.save_pretrained(tmp / "adapter")
                 config.lora = True
             else:
@@ -287,8 +287,10 @@ class EpicEncoder(nn.Module):
             out.append(self.document_prompt(d.response, task))
         return out
 
-    def document_prompt(self, text: str, task: Task | None) -> Prompt:
-        return self.prompts.document(text, task.instruction if task is not None and task.symmetric else None)
+    def document_prompt(self, text: str, task: Task | None, limit: int | None = None) -> Prompt:
+        """Raw text, or instructed when ``task`` is symmetric."""
+        instruction = task.instruction if task is not None and task.symmetric else None
+        return self.prompts.document(text, instruction, limit)
 
     def demo_vectors(self, task: Task) -> torch.Tensor:
         """Pooled vectors of all of ``task``'s demonstrations, (n_demos, vectors_per_demo, d); cached."""

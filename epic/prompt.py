@@ -139,6 +139,7 @@ class PromptBuilder:
         instruction: str,
         text_demos: Sequence[Demo] = (),
         n_soft_demos: int = 0,
+        limit: int | None = None,
     ) -> Prompt:
         """An instructed query, preceded by text demonstrations and/or soft demonstration slots."""
         parts = [self.head]
@@ -146,13 +147,14 @@ class PromptBuilder:
             parts += self.text_demo(instruction, demo)
         for _ in range(n_soft_demos):
             parts += self.soft_demo()
-        parts += self.instructed(instruction, text)
+        parts += self.instructed(instruction, text, limit)
         parts.append(self.tail)
         return Prompt(parts)
 
-    def document(self, text: str, instruction: str | None = None) -> Prompt:
+    def document(self, text: str, instruction: str | None = None, limit: int | None = None) -> Prompt:
         """A document: raw text, or instructed like a query for symmetric tasks."""
-        body = self.instructed(instruction, text) if instruction else [self._user(text, self.max_length)]
+        limit = limit or self.max_length
+        body = self.instructed(instruction, text, limit) if instruction else [self._user(text, limit)]
         return Prompt([self.head, *body, self.tail])
 
     def demo_pair(self, instruction: str, demo: Demo) -> Prompt:

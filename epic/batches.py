@@ -1,0 +1,107 @@
+"""Task-homogeneous batches and in-batch demonstrations, deterministic for (seed, step).
+
+Every process computes the same global batch for a step (one task, ``batch_size x world`` examples)
+and takes its own slice, so batches are identical across ranks without communication and a resumed
+run sees exactly the batches the uninterrupted one would have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import TrainData, TrainTask
+
+
+@dataclass
+class TrainBatch:
+    """One process's share of a step: B queries of one task, their positive and H hard negatives,
+    and for each query the rows of the *other* pairs of this batch that serve as its demonstrations."""
+
+    task: TrainTask
+    queries: list[str]
+    positives: list[str]
+    negatives: list[list[str]]
+    demos: list[list[int]]
+
+
+class TaskBatchPlan:
+    """The sequence of (task, example indices) global batches, epoch after epoch."""
+
+    def __init__(self, data: TrainData, batch_size: int, world_size: int = 1, seed: int = 0):
+        self.data, self.seed, self.world_size = data, seed, world_size
+        self.by_task: dict[str, list[int]] = {}
+        for i, ex in enumerate(data.examples):
+            self.by_task.setdefault(ex.task, []).append(i)
+        self.local_size = {t: data.tasks[t].batch_size or batch_size for t in self.by_task}
+        self.global_size = {t: self.local_size[t] * world_size for t in self.by_task}
+        self.batches_per_epoch = sum(len(ix) // self.global_size[t] for t, ix in self.by_task.items())
+        if self.batches_per_epoch == 0:
+            sizes = {t: len(ix) for t, ix in self.by_task.items()}
+            raise ValueError(f"no task has enough examples for one batch of {self.global_size}: {sizes}")
+        self._epoch_cache: tuple[int, list[tuple[str, list[int]]]] | None = None
+
+    def epoch(self, epoch: int) -> list[tuple[str, list[int]]]:
+        if self._epoch_cache and self._epoch_cache[0] == epoch:
+            return self._epoch_cache[1]
+        rng = np.random.default_rng([self.seed, epoch])
+        batches = []
+        for task in sorted(self.by_task):
+            idx = np.array(self.by_task[task])[rng.permutation(len(self.by_task[task]))]
+            size = self.global_size[task]
+            for start in range(0, len(idx) - size + 1, size):
+                batches.append((task, idx[start : start + size].tolist()))
+        order = rng.permutation(len(batches))
+        plan = [batches[i] for i in order]
+        self._epoch_cache = (epoch, plan)
+        return plan
+
+    def step(self, step: int) -> tuple[str, list[int]]:
+        epoch, index = divmod(step, self.batches_per_epoch)
+        return self.epoch(epoch)[index]
+
+
+def make_batch(
+    plan: TaskBatchPlan,
+    step: int,
+    hard_negatives: int,
+    max_demos: int,
+    rank: int = 0,
+) -> TrainBatch:
+    """Materialise this rank's slice of the global batch for ``step``.
+
+    Positives and hard negatives are drawn with an RNG keyed by (seed, step) over the *global* batch
+    (so any number of processes sees the same examples); each query gets k ~ Uniform{0..K} demos from
+    the other pairs of its local batch, never its own.
+    """
+    task_name, indices = plan.step(step)
+    data = plan.data
+    rng = np.random.default_rng([plan.seed, step, 7])
+    pool = plan.by_task[task_name]
+    in_batch = set(indices)
+    queries, positives, negatives = [], [], []
+    for i in indices:
+        ex = data.examples[i]
+        queries.append(ex.query)
+        positives.append(ex.pos[rng.integers(len(ex.pos))])
+        if hard_negatives == 0:
+            negatives.append([])
+        elif len(ex.neg) >= hard_negatives:
+            negatives.append([ex.neg[j] for j in rng.choice(len(ex.neg), hard_negatives, replace=False)])
+        elif ex.neg:
+            negatives.append([ex.neg[j] for j in rng.choice(len(ex.neg), hard_negatives, replace=True)])
+        else:  # no mined negatives: random documents of the same task from outside the batch
+            fill = [j for j in rng.choice(pool, min(len(pool), hard_negatives + len(indices))) if j not in in_batch]
+            fill = (fill or [pool[0]]) * hard_negatives
+            negatives.append([data.examples[j].pos[0] for j in fill[:hard_negatives]])
+    b = plan.local_size[task_name]
+    sl = slice(rank * b, (rank + 1) * b)
+    queries, positives, negatives = queries[sl], positives[sl], negatives[sl]
+    demo_rng = np.random.default_rng([plan.seed, step, rank, 11])
+    demos = []
+    for i in range(b):
+        others = [j for j in range(b) if j != i]
+        k = int(demo_rng.integers(0, min(max_demos, len(others)) + 1))
+        demos.append(demo_rng.choice(others, k, replace=False).tolist() if k else [])
+    return TrainBatch(data.tasks[task_name], queries, positives, negatives, demos)

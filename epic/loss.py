@@ -1,0 +1,82 @@
+"""InfoNCE with in-batch, hard and cross-device negatives.
+
+Candidates for a query are laid out as ``[all positives (W*B), all hard negatives (W*B*H)]`` over the
+W processes, and the query on rank r, row i, is labelled ``r*B + i``: the same columns a single
+process with batch ``W*B`` would use, so 2 processes x B equal 1 process x 2B (tested).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+
+def world() -> tuple[int, int]:
+    """(rank, world size); (0, 1) outside ``torch.distributed``."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+class _GatherWithGrad(torch.autograd.Function):
+    """all_gather whose backward sums every rank's gradient for this rank's slice (all_reduce)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        rank, size = world()
+        ctx.rank, ctx.size = rank, size
+        parts = [torch.empty_like(x) for _ in range(size)]
+        dist.all_gather(parts, x.contiguous())
+        return torch.cat(parts)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        grad = grad.contiguous().clone()
+        dist.all_reduce(grad)
+        return grad.chunk(ctx.size)[ctx.rank]
+
+
+def gather_with_grad(x: torch.Tensor) -> torch.Tensor:
+    """Concatenate ``x`` from every process (rank order), keeping gradients; identity on one process."""
+    _, size = world()
+    return x if size == 1 else _GatherWithGrad.apply(x)
+
+
+def info_nce(
+    queries: torch.Tensor,
+    positives: torch.Tensor,
+    negatives: torch.Tensor | None = None,
+    temperature: float = 0.02,
+    in_batch_negatives: bool = True,
+    cross_device: bool = False,
+) -> torch.Tensor:
+    """Mean InfoNCE over the local queries.
+
+    queries, positives: (B, d); negatives: (B, H, d) hard negatives of each query, or None.
+    ``in_batch_negatives=False`` keeps only each query's own positive and hard negatives (for data
+    where other queries' positives may be true matches, e.g. classification labels).
+    """
+    b, d = queries.shape
+    q = F.normalize(queries.float(), dim=-1)
+    p = F.normalize(positives.float(), dim=-1)
+    n = F.normalize(negatives.float(), dim=-1) if negatives is not None and negatives.numel() else None
+    h = n.shape[1] if n is not None else 0
+    offset = 0
+    if cross_device:
+        rank, _ = world()
+        offset = rank * b
+        p = gather_with_grad(p)
+        n = gather_with_grad(n) if n is not None else None
+    total = p.shape[0]
+    cands = p if n is None else torch.cat([p, n.reshape(-1, d)])
+    scores = q @ cands.T / temperature
+    labels = torch.arange(b, device=q.device) + offset
+    if not in_batch_negatives:
+        allowed = torch.zeros_like(scores, dtype=torch.bool)
+        rows = torch.arange(b, device=q.device)
+        allowed[rows, labels] = True
+        for j in range(h):
+            allowed[rows, total + labels * h + j] = True
+        scores = scores.masked_fill(~allowed, float("-inf"))
+    return F.cross_entropy(scores, labels)

@@ -1,0 +1,462 @@
+"""Training: EPIC (demonstrations as embeddings), text ICL (bge-en-icl) and plain contrastive.
+
+One step, batch of B pairs from one task (see ``../shared/EPIC.md``):
+
+1. ``E = f(base)`` over the zero-shot queries, positives and hard negatives (one forward).
+2. Query i gets k_i demos j != i of its batch. EPIC: soft tokens ``proj(E[q_j]), proj(E[p_j])`` (no
+   extra forward for the demos); text ICL: their text, in the bge-en-icl format.
+3. ``QI = f(query with demos)`` for the queries with k_i > 0; loss = InfoNCE(QI) (+ InfoNCE(q0) for
+   EPIC's zero-shot term).
+
+All three modes share this code, the data and the budget: only step 2 differs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+from tqdm.auto import tqdm
+
+from .batches import TaskBatchPlan, TrainBatch, make_batch
+from .data import Demo, load_train_data
+from .loss import info_nce, world
+from .model import EpicEncoder, _atomic_dir, replace_dir
+from .prompt import Prompt
+
+MODES = ("epic", "text-icl", "contrastive")
+LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+INFERENCE_MODE = {"epic": "embedding", "text-icl": "text", "contrastive": "none"}
+
+
+@dataclass
+class TrainConfig:
+    """All training settings; every field can be set in YAML and overridden on the command line."""
+
+    # what and where
+    model: str | None = None  # a HF decoder folder or saved epic model; None = the embedded default
+    data: str = ""  # JSONL file, or a folder of *.jsonl (+ tasks.yaml)
+    tasks: str | None = None  # training task file (instruction, batch_size, in_batch_negatives per task)
+    output: str = "runs/epic"
+    mode: str = "epic"  # epic | text-icl | contrastive
+    seed: int = 42
+    skip_bad_lines: bool = False
+    # budget and optimisation
+    max_steps: int = 100
+    batch_size: int = 16  # per process, for tasks without their own
+    hard_negatives: int = 1
+    temperature: float = 0.02
+    lr: float = 1e-4
+    warmup_steps: int = 0
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    # EPIC switches (EPIC.md); projection/center/vectors_per_demo/demo_markers apply to a fresh backbone
+    max_demos: int = 5  # K: each query gets k ~ Uniform{0..K} in-batch demonstrations
+    detach_demos: bool = False
+    zero_shot_loss: bool = True
+    projection: str = "rescale"
+    center: bool = False
+    vectors_per_demo: int = 2
+    demo_markers: bool = True
+    # what is trained
+    lora: bool = True
+    lora_r: int = 32
+    lora_alpha: int = 64
+    lora_dropout: float = 0.0
+    lora_targets: list[str] = field(default_factory=lambda: list(LORA_TARGETS))
+    train_top_layers: int | None = None  # train only the top N layers (LoRA or full)
+    num_layers: int | None = None  # keep only the first L layers of the backbone
+    # lengths and memory
+    query_max_length: int = 64
+    passage_max_length: int = 128
+    demo_max_length: int = 64  # text ICL: tokens of each demo query / response
+    grad_cache_chunk: int | None = None  # GradCache: forward/backward in chunks of this many texts
+    gradient_checkpointing: bool = False
+    cross_device_negatives: bool = True
+    dtype: str = "auto"  # auto | float32 | bfloat16 | float16
+    # bookkeeping
+    save_every: int = 50
+    log_every: int = 1
+    merge_lora: bool = False
+    resume: bool = False
+    threads: int | None = None
+    quiet: bool = False
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        if self.max_demos < 0 or self.hard_negatives < 0 or self.max_steps < 1:
+            raise ValueError("max_demos and hard_negatives must be >= 0 and max_steps >= 1")
+
+
+@dataclass
+class StepInputs:
+    """The prompts of one step: ``base`` = queries (B) + positives (B) + negatives (B*H) [+ demo pairs];
+    ``icl`` = the queries that have demonstrations (rows ``icl_rows``); ``demo_index`` = the row of
+    ``f(base)`` that fills each soft slot of ``icl``, in order."""
+
+    base: list[Prompt]
+    icl: list[Prompt]
+    icl_rows: list[int]
+    demo_index: torch.Tensor
+    b: int
+    h: int
+    in_batch_negatives: bool
+
+
+def _init_distributed() -> None:
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        dist.init_process_group(backend)
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+
+
+class Trainer:
+    """Trains an :class:`EpicEncoder` in one of :data:`MODES`; resumable, single or multi-process."""
+
+    def __init__(self, config: TrainConfig, model: EpicEncoder | None = None):
+        self.cfg = config
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        _init_distributed()
+        self.rank, self.world_size = world()
+        self.out = Path(config.output)
+        self.data = load_train_data(config.data, config.tasks, config.skip_bad_lines)
+        if self.data.skipped and self.rank == 0:
+            print(f"epic train: skipped {len(self.data.skipped)} bad line(s):", file=sys.stderr)
+            for msg in self.data.skipped[:20]:
+                print(f"  {msg}", file=sys.stderr)
+        self.plan = TaskBatchPlan(self.data, config.batch_size, self.world_size, config.seed)
+        torch.manual_seed(config.seed)
+        self.model = model if model is not None else self._load_model()
+        self._setup_trainable()
+        self.model.train()
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        decay = [p for p in self.params if p.ndim >= 2]
+        no_decay = [p for p in self.params if p.ndim < 2]
+        self.optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=config.lr,
+        )
+        self.step = 0
+        if config.resume:
+            self.load_checkpoint()
+
+    # -- setup ------------------------------------------------------------------------------------
+    def _load_model(self) -> EpicEncoder:
+        c = self.cfg
+        device = f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu"
+        dtype = None if c.dtype == "auto" else getattr(torch, c.dtype)
+        path = Path(c.model) if c.model else None
+        fresh = path is None or not (path / "epic_config.json").is_file()
+        overrides = {}
+        if fresh:
+            overrides = dict(
+                projection=c.projection,
+                center=c.center,
+                vectors_per_demo=c.vectors_per_demo,
+                demo_markers=c.demo_markers,
+                num_layers=c.num_layers,
+            )
+        model = EpicEncoder.from_pretrained(path, device=device, dtype=dtype, **overrides)
+        model.config.demo_mode = INFERENCE_MODE[c.mode]
+        model.config.demo_max_length = c.demo_max_length
+        model.prompts.demo_max_length = c.demo_max_length
+        return model
+
+    def _setup_trainable(self) -> None:
+        c, m = self.cfg, self.model
+        n_layers = len(self._layers())
+        top = list(range(n_layers - c.train_top_layers, n_layers)) if c.train_top_layers else None
+        if c.lora and not hasattr(m.backbone, "peft_config"):
+            from peft import LoraConfig, get_peft_model
+
+            names = {n.rsplit(".", 1)[-1] for n, _ in m.backbone.named_modules()}
+            targets = [t for t in c.lora_targets if t in names]
+            if not targets:
+                raise ValueError(f"none of lora_targets {c.lora_targets} exist in this backbone")
+            lora = LoraConfig(
+                r=c.lora_r,
+                lora_alpha=c.lora_alpha,
+                lora_dropout=c.lora_dropout,
+                target_modules=targets,
+                layers_to_transform=top,
+            )
+            m.backbone = get_peft_model(m.backbone, lora)
+        elif not c.lora:
+            for p in m.backbone.parameters():
+                p.requires_grad_(False)
+            layers = self._layers()
+            for i in top or range(n_layers):
+                for p in layers[i].parameters():
+                    p.requires_grad_(True)
+            for p in self._base().norm.parameters():
+                p.requires_grad_(True)
+        if c.gradient_checkpointing:
+            m.backbone.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+
+    def _base(self):
+        b = self.model.backbone
+        return b.get_base_model() if hasattr(b, "get_base_model") else b
+
+    def _layers(self):
+        return self._base().layers
+
+    def lr_at(self, step: int) -> float:
+        """Linear warm-up, then linear decay to zero at ``max_steps``."""
+        c = self.cfg
+        if step < c.warmup_steps:
+            return c.lr * (step + 1) / c.warmup_steps
+        return c.lr * max(0.0, (c.max_steps - step) / max(1, c.max_steps - c.warmup_steps))
+
+    # -- one step ---------------------------------------------------------------------------------
+    def prepare(self, batch: TrainBatch) -> StepInputs:
+        c, m = self.cfg, self.model
+        task = batch.task.as_task()
+        ins = task.instruction
+        b = len(batch.queries)
+        h = len(batch.negatives[0]) if batch.negatives else 0
+        base = [m.prompts.query(q, ins, limit=c.query_max_length) for q in batch.queries]
+        base += [m.document_prompt(p, task, c.passage_max_length) for p in batch.positives]
+        base += [m.document_prompt(n, task, c.passage_max_length) for negs in batch.negatives for n in negs]
+        icl, rows, index = [], [], []
+        pair_row: dict[int, int] = {}
+        for i, demos in enumerate(batch.demos):
+            if not demos or c.mode == "contrastive":
+                continue
+            rows.append(i)
+            if c.mode == "text-icl":
+                text_demos = [Demo(batch.queries[j], batch.positives[j]) for j in demos]
+                icl.append(m.prompts.query(batch.queries[i], ins, text_demos=text_demos, limit=c.query_max_length))
+                continue
+            icl.append(m.prompts.query(batch.queries[i], ins, n_soft_demos=len(demos), limit=c.query_max_length))
+            for j in demos:
+                if m.config.vectors_per_demo == 2:
+                    index += [j, b + j]
+                else:
+                    if j not in pair_row:
+                        pair_row[j] = len(base)
+                        base.append(m.prompts.demo_pair(ins, Demo(batch.queries[j], batch.positives[j])))
+                    index.append(pair_row[j])
+        return StepInputs(base, icl, rows, torch.tensor(index, dtype=torch.long), b, h, batch.task.in_batch_negatives)
+
+    def loss_from(self, E: torch.Tensor, QI: torch.Tensor | None, inp: StepInputs) -> tuple[torch.Tensor, dict]:
+        """The loss from the pooled embeddings of ``base`` (E) and of the ``icl`` queries (QI)."""
+        c, b, h = self.cfg, inp.b, inp.h
+        nce = partial(
+            info_nce,
+            temperature=c.temperature,
+            in_batch_negatives=inp.in_batch_negatives,
+            cross_device=c.cross_device_negatives and self.world_size > 1,
+        )
+        q0, pos = E[:b], E[b : 2 * b]
+        neg = E[2 * b : 2 * b + b * h].reshape(b, h, -1) if h else None
+        metrics = {}
+        if QI is None:
+            loss = nce(q0, pos, neg)
+        else:
+            rows = torch.tensor(inp.icl_rows, device=E.device)
+            loss = nce(q0.index_put((rows,), QI), pos, neg)
+            if c.mode == "epic" and c.zero_shot_loss:
+                loss = loss + nce(q0, pos, neg)
+            metrics["demo_cos"] = F.cosine_similarity(QI.detach(), q0[rows].detach(), dim=-1).mean().item()
+        return loss, metrics
+
+    def _demo_vectors(self, E: torch.Tensor, index: torch.Tensor) -> torch.Tensor | None:
+        if self.cfg.mode != "epic" or index.numel() == 0:
+            return None
+        v = E[index.to(E.device)]
+        return v.detach() if self.cfg.detach_demos else v
+
+    def forward_backward(self, inp: StepInputs) -> tuple[float, dict]:
+        """Compute the loss and its gradients (plain, or GradCache when ``grad_cache_chunk`` is set)."""
+        if self.cfg.grad_cache_chunk:
+            return self._forward_backward_cached(inp, self.cfg.grad_cache_chunk)
+        m = self.model
+        E = m.embed(inp.base)
+        QI = m.embed(inp.icl, self._demo_vectors(E, inp.demo_index)) if inp.icl else None
+        loss, metrics = self.loss_from(E, QI, inp)
+        loss.backward()
+        return loss.item(), metrics
+
+    def _icl_chunks(self, inp: StepInputs, chunk: int):
+        """(prompt slice, slice of demo_index) per chunk of ICL prompts."""
+        start_slot = 0
+        for s in range(0, len(inp.icl), chunk):
+            prompts = inp.icl[s : s + chunk]
+            n_slots = sum(len(p.slots) for p in prompts)
+            yield s, prompts, inp.demo_index[start_slot : start_slot + n_slots]
+            start_slot += n_slots
+
+    def _forward_backward_cached(self, inp: StepInputs, chunk: int) -> tuple[float, dict]:
+        """GradCache (Gao et al. 2021): embed without graphs, take the loss's gradient w.r.t. the
+        embeddings, then re-run each chunk with a graph and back-propagate that gradient. Memory is
+        bounded by the chunk, gradients equal the plain step's (tested)."""
+        m = self.model
+        with torch.no_grad():
+            E = torch.cat([m.embed(inp.base[s : s + chunk]) for s in range(0, len(inp.base), chunk)])
+            QI = None
+            if inp.icl:
+                QI = torch.cat([m.embed(p, self._demo_vectors(E, ix)) for _, p, ix in self._icl_chunks(inp, chunk)])
+        E_leaf = E.detach().requires_grad_()
+        QI_leaf = QI.detach().requires_grad_() if QI is not None else None
+        loss, metrics = self.loss_from(E_leaf, QI_leaf, inp)
+        loss.backward()
+        grad_E = E_leaf.grad if E_leaf.grad is not None else torch.zeros_like(E)
+        if QI_leaf is not None:
+            E_demo = E.detach().requires_grad_(self.cfg.mode == "epic" and not self.cfg.detach_demos)
+            for s, prompts, ix in self._icl_chunks(inp, chunk):
+                out = m.embed(prompts, self._demo_vectors(E_demo, ix))
+                out.backward(QI_leaf.grad[s : s + len(prompts)])
+            if E_demo.grad is not None:
+                grad_E = grad_E + E_demo.grad
+        for s in range(0, len(inp.base), chunk):
+            m.embed(inp.base[s : s + chunk]).backward(grad_E[s : s + chunk])
+        return loss.item(), metrics
+
+    def _sync_gradients(self) -> None:
+        """Average gradients over processes (DDP semantics, one flat all-reduce)."""
+        if self.world_size == 1:
+            return
+        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in self.params]
+        flat = torch.cat([g.reshape(-1) for g in grads])
+        dist.all_reduce(flat)
+        flat /= self.world_size
+        offset = 0
+        for p, g in zip(self.params, grads):
+            p.grad = flat[offset : offset + g.numel()].view_as(g).clone()
+            offset += g.numel()
+
+    def train_step(self) -> dict:
+        c = self.cfg
+        batch = make_batch(self.plan, self.step, c.hard_negatives, c.max_demos, self.rank)
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr_at(self.step)
+        t0 = time.perf_counter()
+        inp = self.prepare(batch)
+        loss, metrics = self.forward_backward(inp)
+        self._sync_gradients()
+        if c.max_grad_norm:
+            torch.nn.utils.clip_grad_norm_(self.params, c.max_grad_norm)
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        seconds = time.perf_counter() - t0
+        return {
+            "step": self.step,
+            "task": batch.task.name,
+            "loss": loss,
+            "lr": self.lr_at(self.step - 1),
+            **metrics,
+            "examples_per_s": len(batch.queries) * self.world_size / seconds,
+            "tokens": sum(len(p) for p in inp.base + inp.icl),
+            "seconds": seconds,
+        }
+
+    # -- the loop -----------------------------------------------------------------------------------
+    def train(self, callback=None) -> Path:
+        """Run to ``max_steps`` (checkpointing every ``save_every``), save the model, return its path."""
+        c = self.cfg
+        if self.rank == 0:
+            self.out.mkdir(parents=True, exist_ok=True)
+            (self.out / "train_config.json").write_text(json.dumps(dataclasses.asdict(c), indent=2) + "\n")
+        log_path = self.out / "train_log.jsonl"
+        bar = tqdm(total=c.max_steps, initial=self.step, disable=c.quiet or self.rank != 0, desc=f"train {c.mode}")
+        while self.step < c.max_steps:
+            record = self.train_step()
+            if self.rank == 0 and (self.step % c.log_every == 0 or self.step == c.max_steps):
+                with log_path.open("a") as fh:
+                    fh.write(json.dumps(record) + "\n")
+            bar.update(1)
+            bar.set_postfix({k: f"{v:.3g}" for k, v in record.items() if k in ("loss", "demo_cos", "examples_per_s")})
+            if c.save_every and self.step % c.save_every == 0 and self.step < c.max_steps:
+                self.save_checkpoint()
+            if callback is not None:
+                callback(self, record)
+        bar.close()
+        final = self.out / "model"
+        if self.rank == 0:
+            self.model.save_pretrained(final, merge_lora=c.merge_lora)
+        if self.world_size > 1:
+            dist.barrier()
+        return final
+
+    # -- checkpoints ----------------------------------------------------------------------------------
+    def _trainable_state(self) -> dict[str, torch.Tensor]:
+        state = {n: p.detach().cpu().contiguous() for n, p in self.model.named_parameters() if p.requires_grad}
+        state.update({f"projector.{n}": b.detach().cpu() for n, b in self.model.projector.named_buffers()})
+        return state
+
+    def save_checkpoint(self) -> None:
+        """Write ``output/checkpoint`` atomically: trainable weights, optimizer, RNG, step."""
+        if self.rank == 0:
+            target = self.out / "checkpoint"
+            tmp = _atomic_dir(target)
+            try:
+                save_file(self._trainable_state(), str(tmp / "trainable.safetensors"))
+                opt = self.optimizer.state_dict()
+                tensors = {
+                    f"{pid}/{k}": (v if torch.is_tensor(v) else torch.tensor(v)).detach().cpu().contiguous()
+                    for pid, st in opt["state"].items()
+                    for k, v in st.items()
+                }
+                save_file(tensors, str(tmp / "optimizer.safetensors"))
+                save_file({"cpu": torch.get_rng_state()}, str(tmp / "rng.safetensors"))
+                state = {"step": self.step, "param_groups": opt["param_groups"], "config": dataclasses.asdict(self.cfg)}
+                (tmp / "state.json").write_text(json.dumps(state, indent=2) + "\n")
+                replace_dir(tmp, target)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+        if self.world_size > 1:
+            dist.barrier()
+
+    def load_checkpoint(self) -> bool:
+        """Continue from ``output/checkpoint`` if there is one; returns whether it did."""
+        ckpt = self.out / "checkpoint"
+        if not (ckpt / "state.json").is_file():
+            if self.rank == 0:
+                print(f"epic train: no checkpoint in {ckpt}; starting from step 0", file=sys.stderr)
+            return False
+        state = json.loads((ckpt / "state.json").read_text())
+        weights = load_file(str(ckpt / "trainable.safetensors"))
+        params = dict(self.model.named_parameters())
+        buffers = {f"projector.{n}": b for n, b in self.model.projector.named_buffers()}
+        with torch.no_grad():
+            for name, value in weights.items():
+                target = params.get(name, buffers.get(name))
+                if target is None:
+                    raise ValueError(f"{ckpt}: checkpoint has {name!r}, which this model does not")
+                target.copy_(value)
+        opt_state: dict[int, dict] = {}
+        with safe_open(str(ckpt / "optimizer.safetensors"), framework="pt") as f:
+            for key in f.keys():
+                pid, name = key.split("/")
+                opt_state.setdefault(int(pid), {})[name] = f.get_tensor(key)
+        self.optimizer.load_state_dict({"state": opt_state, "param_groups": state["param_groups"]})
+        torch.set_rng_state(load_file(str(ckpt / "rng.safetensors"))["cpu"])
+        self.step = int(state["step"])
+        log_path = self.out / "train_log.jsonl"
+        if self.rank == 0 and log_path.is_file():  # drop log lines of steps the killed run did after saving
+            keep = [ln for ln in log_path.read_text().splitlines() if json.loads(ln)["step"] <= self.step]
+            log_path.write_text("".join(ln + "\n" for ln in keep))
+        if self.rank == 0:
+            print(f"epic train: resumed from {ckpt} at step {self.step}", file=sys.stderr)
+        return True
+
+
+def run_training(config: TrainConfig) -> Path:
+    return Trainer(config).train()

@@ -1,0 +1,226 @@
+"""Training: loss against a reference, 2 processes vs 1, GradCache, resume, modes, data errors."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+import torch.multiprocessing as mp
+from safetensors.torch import load_file
+from train_fixtures import write_train_set
+
+from epic.batches import TaskBatchPlan, make_batch
+from epic.data import DataError, load_train_data
+from epic.loss import info_nce
+from epic.train import TrainConfig, Trainer
+
+
+def naive_info_nce(q, p, n, t, in_batch=True):
+    q, p = torch.nn.functional.normalize(q, dim=-1), torch.nn.functional.normalize(p, dim=-1)
+    n = torch.nn.functional.normalize(n, dim=-1) if n is not None else None
+    total = 0.0
+    for i in range(q.shape[0]):
+        if in_batch:
+            cands = [p[j] for j in range(p.shape[0])] + ([x for row in n for x in row] if n is not None else [])
+        else:
+            cands = [p[i]] + ([x for x in n[i]] if n is not None else [])
+        logits = torch.stack([q[i] @ c / t for c in cands])
+        total += -(logits[i if in_batch else 0] - torch.logsumexp(logits, 0))
+    return total / q.shape[0]
+
+
+@pytest.mark.parametrize("h", [0, 3])
+@pytest.mark.parametrize("in_batch", [True, False])
+def test_info_nce_matches_naive_reference(h, in_batch):
+    g = torch.Generator().manual_seed(h)
+    q, p = torch.randn(5, 8, generator=g), torch.randn(5, 8, generator=g)
+    n = torch.randn(5, h, 8, generator=g) if h else None
+    got = info_nce(q, p, n, temperature=0.05, in_batch_negatives=in_batch)
+    torch.testing.assert_close(got, naive_info_nce(q, p, n, 0.05, in_batch), rtol=1e-5, atol=1e-5)
+
+
+def test_two_processes_equal_one_with_cross_device_and_hard_negatives(tmp_path):
+    import dist_helpers
+
+    out = tmp_path / "dist.safetensors"
+    mp.spawn(dist_helpers.worker, args=(2, str(tmp_path / "init"), str(out)), nprocs=2, join=True)
+    two = load_file(str(out))
+    xq, xp, xn = dist_helpers.make_problem()
+    loss, grads = dist_helpers.loss_and_grads(xq, xp, xn, cross_device=False)
+    torch.testing.assert_close(two["loss"], loss, rtol=1e-5, atol=1e-6)
+    for name, g in grads.items():
+        torch.testing.assert_close(two[name], g, rtol=1e-4, atol=1e-6)
+    # and the labels matter: pairing rank-1 queries with rank-0 positives would change the loss
+    wrong, _ = dist_helpers.loss_and_grads(xq, torch.roll(xp, 4, 0), xn, cross_device=False)
+    assert abs(wrong.item() - loss.item()) > 1e-3
+
+
+# -- data, batches, demonstrations ----------------------------------------------------------------
+def test_plan_is_task_homogeneous_deterministic_and_never_uses_own_pair(tmp_path):
+    data = load_train_data(write_train_set(tmp_path / "d"))
+    plan = TaskBatchPlan(data, batch_size=4, seed=3)
+    again = TaskBatchPlan(data, batch_size=4, seed=3)
+    seen_tasks = set()
+    for step in range(3 * plan.batches_per_epoch):
+        task, idx = plan.step(step)
+        assert {data.examples[i].task for i in idx} == {task}
+        assert again.step(step) == (task, idx)
+        seen_tasks.add(task)
+        batch = make_batch(plan, step, hard_negatives=1, max_demos=5)
+        assert len(batch.queries) == data.tasks[task].batch_size or len(batch.queries) == 4
+        for i, demos in enumerate(batch.demos):
+            assert i not in demos and len(set(demos)) == len(demos) and len(demos) <= 5
+    assert seen_tasks == {"defs", "sents"}
+    assert plan.epoch(0) != plan.epoch(1)  # reshuffled every epoch
+
+
+def test_ranks_take_slices_of_the_same_global_batch(tmp_path):
+    data = load_train_data(write_train_set(tmp_path / "d"))
+    data.tasks["sents"].batch_size = None  # per-process size, which would differ between the two
+    one = TaskBatchPlan(data, batch_size=4, world_size=1, seed=0)
+    two = TaskBatchPlan(data, batch_size=2, world_size=2, seed=0)
+    for step in range(4):
+        assert one.step(step) == two.step(step)
+        full = make_batch(one, step, 1, 0)
+        if len(full.queries) != 4:
+            continue
+        parts = [make_batch(two, step, 1, 0, rank=r) for r in range(2)]
+        assert parts[0].queries + parts[1].queries == full.queries
+        assert parts[0].negatives + parts[1].negatives == full.negatives
+
+
+def test_bad_training_files_name_file_line_and_field(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    cases = {
+        '{"query": "q", "pos": ["p"], "instruction": "i"}\n{"query": "q", "pos": []}\n': r"bad.jsonl:2: field 'pos'",
+        '{"query": "q", "pos": ["p"], "instruction": "i"}\n{"pos": ["p"]}\n': r"bad.jsonl:2: field 'query'",
+        '{"query": "q", "pos": ["p", 3], "instruction": "i"}\n': r"bad.jsonl:1: field 'pos\[1\]'",
+        '{"query": "q", "pos": ["p"], "neg": "x", "instruction": "i"}\n': r"bad.jsonl:1: field 'neg'",
+        '{"query": "q", "pos": ["p"], "instruction": "i"}\n{"query": "q", "pos": ["p"\n': r"bad.jsonl:2: not valid JSON",
+        '{"query": "q", "pos": ["p"]}\n': r"bad.jsonl:1: field 'instruction' is missing",
+        '{"query": "q", "pos": ["p"], "instruction": "i", "type": "sts"}\n': r"bad.jsonl:1: field 'type'",
+        '{"query": "q", "pos": ["p"], "instruction": "i", "extra": 1}\n': r"bad.jsonl:1: unknown field",
+    }
+    for text, pattern in cases.items():
+        bad.write_text(text)
+        with pytest.raises(DataError, match=pattern):
+            load_train_data(bad)
+    bad.write_text('{"query": "q", "pos": ["p"], "instruction": "i"}\n{"query": 1}\nnot json\n')
+    data = load_train_data(bad, skip_bad=True)
+    assert len(data.examples) == 1 and len(data.skipped) == 2
+    assert "bad.jsonl:2" in data.skipped[0] and "bad.jsonl:3" in data.skipped[1]
+    tasks = tmp_path / "tasks.yaml"
+    tasks.write_text("tasks:\n  - {name: t, instruction: i, batch_size: 1}\n")
+    with pytest.raises(DataError, match=r"tasks.yaml: tasks\[0\]: field 'batch_size'"):
+        load_train_data(bad, tasks)
+
+
+# -- the trainer ----------------------------------------------------------------------------------
+def _config(tmp_path, tiny_dir, **kw) -> TrainConfig:
+    base = dict(
+        model=str(tiny_dir),
+        data=str(write_train_set(tmp_path / "data")),
+        output=str(tmp_path / "run"),
+        batch_size=4,
+        max_steps=4,
+        save_every=0,
+        lr=1e-3,
+        lora_r=4,
+        lora_alpha=8,
+        quiet=True,
+        seed=0,
+    )
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def _trainable(trainer):
+    return {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.requires_grad}
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(mode="epic"),
+        dict(mode="epic", vectors_per_demo=1, projection="mlp", detach_demos=True),
+        dict(mode="text-icl"),
+        dict(mode="contrastive", lora=False, train_top_layers=1),
+    ],
+    ids=["epic", "epic-1vec-mlp-detached", "text-icl", "contrastive-full-top1"],
+)
+def test_grad_cache_gives_the_plain_gradients(tmp_path, tiny_dir, kw):
+    results = []
+    for chunk in (None, 3):
+        trainer = Trainer(_config(tmp_path, tiny_dir, grad_cache_chunk=chunk, max_demos=3, hard_negatives=2, **kw))
+        batch = make_batch(trainer.plan, 0, 2, 3)
+        assert any(batch.demos)
+        loss, _ = trainer.forward_backward(trainer.prepare(batch))
+        results.append((loss, {n: p.grad.clone() for n, p in trainer.model.named_parameters() if p.grad is not None}))
+    (loss_a, ga), (loss_b, gb) = results
+    assert math.isclose(loss_a, loss_b, rel_tol=1e-5)
+    assert ga.keys() == gb.keys() and ga
+    for name in ga:  # equal up to float noise (chunks pad differently): compare as whole tensors
+        assert (ga[name] - gb[name]).norm() <= 1e-3 * ga[name].norm() + 1e-7, name
+
+
+@pytest.mark.parametrize("mode", ["epic", "text-icl", "contrastive"])
+def test_a_few_steps_lower_the_loss(tmp_path, tiny_dir, mode):
+    trainer = Trainer(_config(tmp_path, tiny_dir, mode=mode, max_steps=8, lora=False, lr=3e-3))
+    batch = make_batch(trainer.plan, 0, 1, 5)
+    inp = trainer.prepare(batch)
+
+    def fixed_loss():
+        with torch.no_grad():
+            E = trainer.model.embed(inp.base)
+            v = trainer._demo_vectors(E, inp.demo_index)
+            QI = trainer.model.embed(inp.icl, v) if inp.icl else None
+            return trainer.loss_from(E, QI, inp)[0].item()
+
+    before = fixed_loss()
+    trainer.train()
+    assert fixed_loss() < before - 0.05
+    log = [json.loads(x) for x in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == list(range(1, 9))
+    assert all(math.isfinite(r["loss"]) and r["examples_per_s"] > 0 for r in log)
+    if mode != "contrastive":
+        assert any("demo_cos" in r for r in log)
+
+
+def test_resume_after_kill_reproduces_the_uninterrupted_run(tmp_path, tiny_dir):
+    full = Trainer(_config(tmp_path / "a", tiny_dir, max_steps=5, lora_dropout=0.1))
+    full.train()
+    expected = _trainable(full)
+
+    class Killed(Exception):
+        pass
+
+    def kill_at_3(trainer, record):
+        if trainer.step == 3:
+            raise Killed
+
+    cfg = _config(tmp_path / "b", tiny_dir, max_steps=5, save_every=2, lora_dropout=0.1)
+    with pytest.raises(Killed):
+        Trainer(cfg).train(callback=kill_at_3)
+    resumed = Trainer(TrainConfig(**{**cfg.__dict__, "resume": True}))
+    assert resumed.step == 2
+    resumed.train()
+    got = _trainable(resumed)
+    for name in expected:
+        torch.testing.assert_close(got[name], expected[name], rtol=1e-5, atol=1e-6)
+    log = [json.loads(x)["step"] for x in (tmp_path / "b" / "run" / "train_log.jsonl").read_text().splitlines()]
+    assert log == [1, 2, 3, 4, 5]
+
+
+def test_trained_model_saves_and_reloads(tmp_path, tiny_dir, task):
+    import numpy as np
+
+    from epic import EpicEncoder
+
+    trainer = Trainer(_config(tmp_path, tiny_dir, max_steps=2, projection="linear"))
+    path = trainer.train()
+    before = trainer.model.encode_queries(["what is a cat"], task=task, n_demos=2)
+    loaded = EpicEncoder.from_pretrained(path, device="cpu")
+    assert loaded.config.lora and loaded.config.projection == "linear"
+    np.testing.assert_allclose(before, loaded.encode_queries(["what is a cat"], task=task, n_demos=2), atol=1e-5)
