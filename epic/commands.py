@@ -1,5 +1,76 @@
-"""Registry of the heavier sub-commands (train, eval, serve, bench, quickstart, data)."""
+"""Sub-commands beyond ``encode``: data, train (and, registered by their modules, eval, serve, bench,
+quickstart). Every field of a config dataclass is a command-line flag (``--max-steps 10``) that
+overrides the YAML file given with ``--config``."""
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import sys
+import typing
+from pathlib import Path
+
 REGISTER: list = []
+
+
+def add_dataclass_flags(parser: argparse.ArgumentParser, cls, skip: tuple[str, ...] = ()) -> None:
+    """One ``--field-name`` flag per dataclass field (values are coerced and checked by the config)."""
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if f.name in skip:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        if hints[f.name] is bool:
+            parser.add_argument(flag, dest=f.name, nargs="?", const="true", default=None, help=f"(default {f.default})")
+        else:
+            default = f.default if f.default is not dataclasses.MISSING else "[...]"
+            parser.add_argument(flag, dest=f.name, default=None, help=f"(default {default})")
+
+
+def dataclass_from_args(cls, args: argparse.Namespace, config_path: str | None):
+    from .config import from_dict, load_yaml
+
+    overrides = {
+        f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if getattr(args, f.name, None) is not None
+    }
+    return load_yaml(cls, config_path, overrides) if config_path else from_dict(cls, overrides, "command line")
+
+
+def cmd_data_build(args: argparse.Namespace) -> None:
+    from .builddata import build
+
+    manifest = build(args.output, args.max_per_task, args.seed)
+    total = sum(t["examples"] for t in manifest["tasks"].values())
+    for name, t in manifest["tasks"].items():
+        print(f"{name:18s} {t['examples']:>7,d} examples  ({t['type']})")
+    print(f"wrote {total:,d} examples in {len(manifest['tasks'])} tasks to {args.output}")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from .train import TrainConfig, Trainer
+
+    config = dataclass_from_args(TrainConfig, args, args.config)
+    if not config.data:
+        raise FileNotFoundError("no training data: pass --data FILE_OR_DIR (build one with `epic data build`)")
+    path = Trainer(config).train()
+    print(f"saved the trained model to {path}", file=sys.stderr)
+
+
+def register(sub) -> None:
+    from .train import TrainConfig
+
+    p = sub.add_parser("data", help="build the default training set from the installed dictionaries")
+    dsub = p.add_subparsers(dest="data_command", required=True)
+    b = dsub.add_parser("build", help="write WordNet/GCIDE training tasks as JSONL")
+    b.add_argument("--output", default="data/train", type=Path)
+    b.add_argument("--max-per-task", type=int, default=20000)
+    b.add_argument("--seed", type=int, default=0)
+    b.set_defaults(func=cmd_data_build)
+
+    p = sub.add_parser("train", help="train an EPIC, text-ICL or contrastive model")
+    p.add_argument("--config", help="YAML file of TrainConfig fields; flags override it")
+    add_dataclass_flags(p, TrainConfig)
+    p.set_defaults(func=cmd_train)
+
+
+REGISTER.append(register)
