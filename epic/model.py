@@ -348,6 +348,52 @@ class EpicEncoder(nn.Module):
             super().train(True)
         return out
 
+    @torch.no_grad()
+    def _pooled_with_prefix(
+        self,
+        prefix: Prompt,
+        prefix_vectors: torch.Tensor | None,
+        suffixes: Sequence[Prompt],
+        batch_size: int,
+        show_progress: bool,
+    ) -> torch.Tensor:
+        """Last-token pooled outputs of ``prefix + suffix`` for each suffix, with the shared prefix's
+        key/value cache computed once (as GritLM does): fixed demonstrations, text or soft, then cost
+        each query only its own tokens."""
+        import copy
+
+        self.eval()
+        head = pad_batch([prefix], self.prompts.pad_id)
+        embeds = self.backbone.get_input_embeddings()(head["input_ids"].to(self.device))
+        if prefix_vectors is not None:
+            embeds = inject(embeds, head["slot_rows"], head["slot_cols"], self.projector(prefix_vectors))
+        out = self.backbone(inputs_embeds=embeds, use_cache=True)
+        cache = out["cache"] if "cache" in out else out["past_key_values"]
+        n_prefix = len(prefix)
+        order = sorted(range(len(suffixes)), key=lambda i: -len(suffixes[i]))
+        result = torch.empty((len(suffixes), self.hidden_size), dtype=torch.float32, device=self.device)
+        bar = tqdm(total=len(suffixes), disable=not show_progress, desc="encode", unit="text")
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            batch = pad_batch([suffixes[i] for i in idx], self.prompts.pad_id, self.config.padding_side)
+            batch = {k: v.to(self.device) for k, v in batch.items()}
+            mask = torch.cat(
+                [torch.ones_like(batch["attention_mask"][:, :1]).expand(-1, n_prefix), batch["attention_mask"]], 1
+            )
+            batch_cache = copy.deepcopy(cache)
+            batch_cache.batch_repeat_interleave(len(idx))
+            hidden = self.backbone(
+                input_ids=batch["input_ids"],
+                attention_mask=mask,
+                position_ids=batch["position_ids"] + n_prefix,
+                cache=batch_cache,
+                use_cache=True,
+            ).last_hidden_state
+            result[idx] = self.pool(hidden, batch["attention_mask"])
+            bar.update(len(idx))
+        bar.close()
+        return result
+
     def _finish(self, pooled: torch.Tensor) -> np.ndarray:
         if self.config.normalize:
             pooled = F.normalize(pooled, dim=-1)
@@ -379,12 +425,15 @@ class EpicEncoder(nn.Module):
         batch_size: int = 32,
         show_progress: bool | None = None,
         seed: int = 0,
+        prefix_cache: bool | None = None,
     ) -> np.ndarray:
         """Embed queries: instructed, with ``n_demos`` of the task's demonstrations.
 
         ``demo_mode``: ``"embedding"`` (EPIC soft tokens), ``"text"`` (bge-en-icl text prefix) or
         ``"none"``. ``demo_selection``: ``"fixed"`` (the task's first n), ``"nearest"`` (the n most
-        similar to each query) or ``"random"`` (a control). Returns (N, d) float32, L2-normalised.
+        similar to each query) or ``"random"`` (a control). ``prefix_cache`` (fixed demos, last-token
+        pooling; on by default there): compute the shared demonstration prefix's key/value cache once.
+        Returns (N, d) float32, L2-normalised.
         """
         texts = check_texts(texts)
         if task is None:
@@ -408,6 +457,16 @@ class EpicEncoder(nn.Module):
         show = len(texts) > 1000 if show_progress is None else show_progress
         chosen = self.select_demos(task, texts, n_demos, selection, seed) if n_demos else [[]] * len(texts)
         vectors = None
+        can_cache = n_demos > 0 and selection == "fixed" and self.config.pooling == "last"
+        if can_cache and (prefix_cache is None or prefix_cache):
+            if mode == "text":
+                parts = [p for d in task.demos[:n_demos] for p in self.prompts.text_demo(task.instruction, d)]
+            else:
+                parts = [p for _ in range(n_demos) for p in self.prompts.soft_demo()]
+                vectors = self.demo_vectors(task)[:n_demos].reshape(-1, self.hidden_size)
+            prefix = Prompt([self.prompts.head, *parts])
+            suffixes = [Prompt([*self.prompts.instructed(task.instruction, t), self.prompts.tail]) for t in texts]
+            return self._finish(self._pooled_with_prefix(prefix, vectors, suffixes, batch_size, show))
         if mode == "text":
             prompts = [
                 self.prompts.query(t, task.instruction, text_demos=[task.demos[j] for j in c])

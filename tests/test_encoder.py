@@ -77,7 +77,7 @@ def test_vectors_land_exactly_in_their_slots(tiny, task):
 
     handle = tiny.backbone.register_forward_pre_hook(grab, with_kwargs=True)
     try:
-        tiny.encode_queries(["what is a cat"], task=task, n_demos=2)
+        tiny.encode_queries(["what is a cat"], task=task, n_demos=2, prefix_cache=False)
     finally:
         handle.remove()
     prompt = tiny.prompts.query("what is a cat", task.instruction, n_soft_demos=2)
@@ -270,3 +270,15 @@ def test_task_files(tmp_path):
     (tmp_path / "d.jsonl").write_text('{"query": "a", "response": "b"}\n{"query": "a"\n')
     with pytest.raises(DataError, match=r"d.jsonl:2: not valid JSON"):
         load_tasks(good)
+
+
+@pytest.mark.parametrize("padding_side", ["left", "right"])
+@pytest.mark.parametrize("mode", ["text", "embedding"])
+def test_prefix_cache_equals_recomputing_the_prefix(tiny_dir, task, padding_side, mode):
+    model = EpicEncoder.from_pretrained(tiny_dir, device="cpu", padding_side=padding_side)
+    kw = dict(task=task, n_demos=3, demo_mode=mode, batch_size=3)
+    plain = model.encode_queries(TEXTS, prefix_cache=False, **kw)
+    cached = model.encode_queries(TEXTS, prefix_cache=True, **kw)
+    np.testing.assert_allclose(plain, cached, atol=1e-5)
+    np.testing.assert_array_equal(cached, model.encode_queries(TEXTS, **kw))  # on by default
+    assert np.abs(plain - model.encode_queries(TEXTS, task=task, demo_mode="none")).max() > 1e-4
