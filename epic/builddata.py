@@ -164,3 +164,13 @@ def build(output: str | Path, max_per_task: int = 20000, seed: int = 0) -> dict:
     (out / "tasks.yaml").write_text("\n".join(task_lines) + "\n")
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def default_train_data(max_per_task: int = 20000) -> Path:
+    """The default training set in the epic cache folder, built on first use."""
+    from .backbone import cache_dir
+
+    folder = cache_dir() / f"train-data-{max_per_task}"
+    if not (folder / "manifest.json").is_file():
+        build(folder, max_per_task)
+    return folder

@@ -56,6 +56,19 @@ def cmd_train(args: argparse.Namespace) -> None:
     print(f"saved the trained model to {path}", file=sys.stderr)
 
 
+def cmd_eval(args: argparse.Namespace) -> None:
+    from .evaluation.run import evaluate_specs, specs_for, summary_table
+
+    modes = args.demo_mode or ["none", "embedding", "text"]
+    specs = [s for m in (args.model or ["default"]) for s in specs_for(m, modes, args.n_demos, args.demo_selection)]
+    tasks = [t for group in (args.tasks or []) for t in group.split(",") if t]
+    scores = evaluate_specs(
+        specs, args.output, args.suite, tasks or None, args.scale, args.examples_dir, args.batch_size
+    )
+    print(summary_table(scores))
+    print(f"\nwrote mteb results and summary.md / summary.png to {args.output}")
+
+
 def register(sub) -> None:
     from .train import TrainConfig
 
@@ -66,6 +79,21 @@ def register(sub) -> None:
     b.add_argument("--max-per-task", type=int, default=20000)
     b.add_argument("--seed", type=int, default=0)
     b.set_defaults(func=cmd_data_build)
+
+    p = sub.add_parser("eval", help="evaluate models on the offline suite or mteb tasks")
+    p.add_argument(
+        "--model", action="append", help="epic model, HF decoder folder, ST folder, 'default', 'minilm', 'random'"
+    )
+    p.add_argument("--suite", choices=["offline", "mteb"], default="offline")
+    p.add_argument("--tasks", action="append", help="task names (comma-separated or repeated)")
+    p.add_argument("--demo-mode", action="append", choices=["none", "embedding", "text"])
+    p.add_argument("--n-demos", type=int, default=3)
+    p.add_argument("--demo-selection", choices=["fixed", "nearest", "random"], default="fixed")
+    p.add_argument("--examples-dir", help="folder of <TaskName>.jsonl demonstration files (for mteb tasks)")
+    p.add_argument("--scale", type=int, default=1, help="multiply the offline suite's test sizes")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--output", default="runs/eval")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("train", help="train an EPIC, text-ICL or contrastive model")
     p.add_argument("--config", help="YAML file of TrainConfig fields; flags override it")

