@@ -194,6 +194,7 @@ class Trainer:
                 lora_dropout=c.lora_dropout,
                 target_modules=targets,
                 layers_to_transform=top,
+                layers_pattern="layers" if top else None,
             )
             m.backbone = get_peft_model(m.backbone, lora)
         elif not c.lora:
