@@ -69,6 +69,43 @@ def cmd_eval(args: argparse.Namespace) -> None:
     print(f"\nwrote mteb results and summary.md / summary.png to {args.output}")
 
 
+def cmd_serve(args: argparse.Namespace) -> None:
+    from .serve import ServeConfig, serve
+
+    config = dataclass_from_args(ServeConfig, args, None)
+    serve(args.model, args.tasks, args.host, args.port, config)
+
+
+def cmd_bench(args: argparse.Namespace) -> None:
+    from . import bench
+
+    if args.what == "encode":
+        print(bench.encode_speed(args.model, args.queries, args.k, args.batch_size, args.threads, args.repeats))
+    elif args.what == "train":
+        from .builddata import default_train_data
+
+        print(
+            bench.train_speed(
+                args.model, args.batch_size, args.k, args.repeats, args.threads, str(default_train_data())
+            )
+        )
+    else:
+        from .serve_load import load_test
+
+        print(load_test(args.model, args.threads, [1, 4, 16, 32], args.requests))
+
+
+def cmd_quickstart(args: argparse.Namespace) -> None:
+    from .quickstart import QuickstartConfig, run_quickstart
+
+    config = dataclass_from_args(QuickstartConfig, args, None)
+    table = run_quickstart(config)
+    print(table)
+    print(
+        f"\nreport: {config.output}/report.md and report.png; models: {config.output}/model, {config.output}/baseline"
+    )
+
+
 def register(sub) -> None:
     from .train import TrainConfig
 
@@ -94,6 +131,33 @@ def register(sub) -> None:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--output", default="runs/eval")
     p.set_defaults(func=cmd_eval)
+
+    from .serve import ServeConfig
+
+    p = sub.add_parser("serve", help="serve embeddings over HTTP (OpenAI-compatible)")
+    p.add_argument("--model", default=None, help="saved epic model (default: the embedded backbone)")
+    p.add_argument("--tasks", help="YAML task file: instructions and demonstrations, registered at start-up")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    add_dataclass_flags(p, ServeConfig)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("bench", help="speed benchmarks: encode | train | serve (print a table)")
+    p.add_argument("what", choices=["encode", "train", "serve"])
+    p.add_argument("--model", default=None)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--queries", type=int, default=64)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--requests", type=int, default=64, help="serve: requests per concurrency level")
+    p.set_defaults(func=cmd_bench)
+
+    from .quickstart import QuickstartConfig
+
+    p = sub.add_parser("quickstart", help="the main job: data, train EPIC and baseline, evaluate, report")
+    add_dataclass_flags(p, QuickstartConfig)
+    p.set_defaults(func=cmd_quickstart)
 
     p = sub.add_parser("train", help="train an EPIC, text-ICL or contrastive model")
     p.add_argument("--config", help="YAML file of TrainConfig fields; flags override it")

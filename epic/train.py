@@ -50,6 +50,7 @@ class TrainConfig:
     data: str = ""  # JSONL file, or a folder of *.jsonl (+ tasks.yaml)
     tasks: str | None = None  # training task file (instruction, batch_size, in_batch_negatives per task)
     output: str = "runs/epic"
+    model_dir: str | None = None  # where the final model goes (default: OUTPUT/model)
     mode: str = "epic"  # epic | text-icl | contrastive
     seed: int = 42
     skip_bad_lines: bool = False
@@ -388,7 +389,7 @@ class Trainer:
             if callback is not None:
                 callback(self, record)
         bar.close()
-        final = self.out / "model"
+        final = Path(c.model_dir) if c.model_dir else self.out / "model"
         if self.rank == 0:
             self.model.save_pretrained(final, merge_lora=c.merge_lora)
         if self.world_size > 1:
