@@ -121,7 +121,11 @@ class EpicEncoder(nn.Module):
         self.config = config
         hidden = self.hidden_size
         if projector is None:
-            token_norm = backbone.get_input_embeddings().weight.detach().float().norm(dim=-1).mean().item()
+            # through the embedding module, not its weight: some (Gemma) scale embeddings on the way out
+            emb = backbone.get_input_embeddings()
+            with torch.no_grad():
+                ids = torch.arange(min(emb.weight.shape[0], 8192), device=emb.weight.device)
+                token_norm = emb(ids).float().norm(dim=-1).mean().item()
             projector = DemoProjector(hidden, config.projection, config.center, token_norm)
         self.projector = projector
         self.prompts = PromptBuilder(
@@ -436,6 +440,12 @@ class EpicEncoder(nn.Module):
         Returns (N, d) float32, L2-normalised.
         """
         texts = check_texts(texts)
+        if len(texts) > self.chunk_texts:  # bounded memory: prompts and outputs of one chunk at a time
+            kw = dict(
+                instruction=instruction, n_demos=n_demos, demo_mode=demo_mode, demo_selection=demo_selection,
+                batch_size=batch_size, show_progress=show_progress, seed=seed, prefix_cache=prefix_cache,
+            )  # fmt: skip
+            return self._in_chunks(texts, lambda part: self.encode_queries(part, task, **kw))
         if task is None:
             if not instruction:
                 raise ValueError("encode_queries needs a task or a non-empty instruction")
@@ -489,11 +499,18 @@ class EpicEncoder(nn.Module):
     ) -> np.ndarray:
         """Embed documents: raw text (retrieval), or instructed when ``task`` is symmetric. No demos."""
         texts = check_texts(texts)
+        if len(texts) > self.chunk_texts:
+            return self._in_chunks(
+                texts,
+                lambda part: self.encode_documents(part, task, batch_size=batch_size, show_progress=show_progress),
+            )
         if not texts:
             return np.zeros((0, self.hidden_size), dtype=np.float32)
         show = len(texts) > 1000 if show_progress is None else show_progress
         prompts = [self.document_prompt(t, task) for t in texts]
         return self._finish(self._pooled_in_batches(prompts, None, batch_size, show))
 
-    def count_tokens(self, prompts: Sequence[Prompt]) -> int:
-        return sum(len(p) for p in prompts)
+    chunk_texts = 8192  # texts tokenized and held at once by encode_queries / encode_documents
+
+    def _in_chunks(self, texts: list[str], encode) -> np.ndarray:
+        return np.concatenate([encode(texts[i : i + self.chunk_texts]) for i in range(0, len(texts), self.chunk_texts)])

@@ -57,7 +57,16 @@ def make_backbone_dir(path, arch: str = "llama", seed: int = 0):
         eos_token_id=tok.eos_token_id,
         pad_token_id=tok.pad_token_id,
     )
-    config = LlamaConfig(**kw) if arch == "llama" else Qwen2Config(**kw)
+    if arch == "gemma3":
+        from transformers import Gemma3TextConfig
+
+        config = Gemma3TextConfig(**kw, head_dim=16)
+    elif arch == "mistral":
+        from transformers import MistralConfig
+
+        config = MistralConfig(**kw)
+    else:
+        config = LlamaConfig(**kw) if arch == "llama" else Qwen2Config(**kw)
     torch.manual_seed(seed)
     model = AutoModel.from_config(config)
     model.save_pretrained(path)

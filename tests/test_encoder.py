@@ -163,12 +163,19 @@ def test_demo_selection(tiny, task, selection):
         assert picked == [[3]]
 
 
-def test_qwen2_architecture(tmp_path, task):
+@pytest.mark.parametrize("arch", ["qwen2", "mistral", "gemma3"])
+def test_other_architectures(tmp_path, task, arch):
     from conftest import make_backbone_dir
 
-    model = EpicEncoder.from_pretrained(make_backbone_dir(tmp_path / "qwen", arch="qwen2"), device="cpu")
+    model = EpicEncoder.from_pretrained(make_backbone_dir(tmp_path / arch, arch=arch), device="cpu")
     out = model.encode_queries(TEXTS, task=task, n_demos=2)
     assert out.shape == (4, 64) and np.allclose(np.linalg.norm(out, axis=1), 1, atol=1e-5)
+    single = np.concatenate([model.encode_queries([t], task=task, n_demos=2) for t in TEXTS])
+    np.testing.assert_allclose(out, single, atol=1e-5)
+    # injected vectors have the norm of real input embeddings (Gemma scales its embeddings)
+    ids = torch.tensor(model.prompts.query("what is a cat", task.instruction).ids)
+    real = model.backbone.get_input_embeddings()(ids).norm(dim=-1).mean()
+    torch.testing.assert_close(model.projector.target_norm, real, rtol=0.5, atol=0)
 
 
 def test_first_layers_only(tiny_dir, task):
@@ -282,3 +289,12 @@ def test_prefix_cache_equals_recomputing_the_prefix(tiny_dir, task, padding_side
     np.testing.assert_allclose(plain, cached, atol=1e-5)
     np.testing.assert_array_equal(cached, model.encode_queries(TEXTS, **kw))  # on by default
     assert np.abs(plain - model.encode_queries(TEXTS, task=task, demo_mode="none")).max() > 1e-4
+
+
+def test_long_inputs_are_encoded_in_bounded_chunks(tiny, task):
+    texts = [f"{t} {i}" for i in range(5) for t in TEXTS]
+    whole = tiny.encode_queries(texts, task=task, n_demos=2)
+    tiny.chunk_texts = 3
+    np.testing.assert_allclose(tiny.encode_queries(texts, task=task, n_demos=2), whole, atol=1e-5)
+    np.testing.assert_allclose(tiny.encode_documents(texts), tiny.encode_documents(texts[:3] + texts[3:]), atol=1e-6)
+    assert tiny.encode_documents(texts).shape == (20, 64)
