@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (DataError, ConfigError, FileNotFoundError) as e:
+    except (DataError, ConfigError, FileNotFoundError, ValueError) as e:
         print(f"epic {args.command}: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
     except KeyboardInterrupt:

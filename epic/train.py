@@ -383,7 +383,9 @@ class Trainer:
                 with log_path.open("a") as fh:
                     fh.write(json.dumps(record) + "\n")
             bar.update(1)
-            bar.set_postfix({k: f"{v:.3g}" for k, v in record.items() if k in ("loss", "demo_cos", "examples_per_s")})
+            bar.set_postfix(
+                {k: f"{v:.3g}" for k, v in record.items() if k in ("loss", "lr", "demo_cos", "examples_per_s")}
+            )
             if c.save_every and self.step % c.save_every == 0 and self.step < c.max_steps:
                 self.save_checkpoint()
             if callback is not None:
