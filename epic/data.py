@@ -66,15 +66,31 @@ class Task:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def _task_from_mapping(item: Any, where: str, base: Path) -> Task:
+def _read_yaml(path: Path, what: str) -> Any:
+    try:
+        return yaml.safe_load(path.read_text())
+    except OSError as e:
+        raise DataError(f"{path}: cannot read {what} ({e.strerror})") from None
+    except yaml.YAMLError as e:
+        raise DataError(f"{path}: not valid YAML/JSON: {e}") from None
+
+
+def _check_mapping(item: Any, where: str, allowed: set[str], required: tuple[str, ...]) -> None:
+    """A mapping with only ``allowed`` keys and each ``required`` key a non-empty string."""
     if not isinstance(item, dict):
-        raise DataError(f"{where}: expected a mapping with name, instruction, demos")
-    unknown = set(item) - {"name", "instruction", "demos", "type", "demos_file"}
+        raise DataError(f"{where}: expected a mapping with fields {sorted(allowed)}")
+    unknown = set(item) - allowed
     if unknown:
         raise DataError(f"{where}: unknown field(s) {sorted(unknown)}")
-    for f in ("name", "instruction"):
+    for f in required:
         if not isinstance(item.get(f), str) or not item[f].strip():
             raise DataError(f"{where}: field '{f}' is missing or not a non-empty string")
+    if item.get("type", "retrieval") not in TASK_TYPES:
+        raise DataError(f"{where}: field 'type' must be one of {TASK_TYPES}, got {item.get('type')!r}")
+
+
+def _task_from_mapping(item: Any, where: str, base: Path) -> Task:
+    _check_mapping(item, where, {"name", "instruction", "demos", "type", "demos_file"}, ("name", "instruction"))
     demos_raw = item.get("demos") or []
     if "demos_file" in item:
         demos_raw = list(read_demos(base / item["demos_file"]))
@@ -82,19 +98,11 @@ def _task_from_mapping(item: Any, where: str, base: Path) -> Task:
         raise DataError(f"{where}: field 'demos' must be a list")
     demos = []
     for i, d in enumerate(demos_raw):
-        if isinstance(d, Demo):
-            demos.append(d)
-            continue
-        if not isinstance(d, dict):
-            raise DataError(f"{where}.demos[{i}]: expected a mapping with query and response")
-        for f in ("query", "response"):
-            if not isinstance(d.get(f), str) or not d[f]:
-                raise DataError(f"{where}.demos[{i}]: field '{f}' is missing or not a non-empty string")
-        demos.append(Demo(d["query"], d["response"]))
-    task_type = item.get("type", "retrieval")
-    if task_type not in TASK_TYPES:
-        raise DataError(f"{where}: field 'type' must be one of {TASK_TYPES}, got {task_type!r}")
-    return Task(item["name"], item["instruction"], demos, task_type)
+        if not isinstance(d, Demo):
+            _check_mapping(d, f"{where}.demos[{i}]", {"query", "response"}, ("query", "response"))
+            d = Demo(d["query"], d["response"])
+        demos.append(d)
+    return Task(item["name"], item["instruction"], demos, item.get("type", "retrieval"))
 
 
 def load_tasks(path: str | Path) -> dict[str, Task]:
@@ -104,12 +112,7 @@ def load_tasks(path: str | Path) -> dict[str, Task]:
     the task file).
     """
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except OSError as e:
-        raise DataError(f"{path}: cannot read task file ({e.strerror})") from None
-    except yaml.YAMLError as e:
-        raise DataError(f"{path}: not valid YAML/JSON: {e}") from None
+    doc = _read_yaml(path, "task file")
     if isinstance(doc, dict) and "tasks" in doc:
         doc = doc["tasks"]
     items = doc if isinstance(doc, list) else [doc]
@@ -231,31 +234,18 @@ def _check_example(obj: dict[str, Any], where: str, default_task: str) -> TrainE
 def load_train_tasks(path: str | Path) -> dict[str, TrainTask]:
     """Read a training task file: ``tasks: [{name, instruction, type?, batch_size?, in_batch_negatives?}]``."""
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except OSError as e:
-        raise DataError(f"{path}: cannot read task file ({e.strerror})") from None
-    except yaml.YAMLError as e:
-        raise DataError(f"{path}: not valid YAML: {e}") from None
+    doc = _read_yaml(path, "task file")
     items = doc.get("tasks") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise DataError(f"{path}: expected a list of tasks under 'tasks:'")
     out: dict[str, TrainTask] = {}
     for i, item in enumerate(items):
         where = f"{path}: tasks[{i}]"
-        if not isinstance(item, dict):
-            raise DataError(f"{where}: expected a mapping")
-        unknown = set(item) - {"name", "instruction", "type", "batch_size", "in_batch_negatives"}
-        if unknown:
-            raise DataError(f"{where}: unknown field(s) {sorted(unknown)}")
-        for f in ("name", "instruction"):
-            if not isinstance(item.get(f), str) or not item[f].strip():
-                raise DataError(f"{where}: field '{f}' is missing or not a non-empty string")
+        allowed = {"name", "instruction", "type", "batch_size", "in_batch_negatives"}
+        _check_mapping(item, where, allowed, ("name", "instruction"))
         bs = item.get("batch_size")
         if bs is not None and (not isinstance(bs, int) or bs < 2):
             raise DataError(f"{where}: field 'batch_size' must be an integer >= 2")
-        if item.get("type", "retrieval") not in TASK_TYPES:
-            raise DataError(f"{where}: field 'type' must be one of {TASK_TYPES}")
         if not isinstance(item.get("in_batch_negatives", True), bool):
             raise DataError(f"{where}: field 'in_batch_negatives' must be true or false")
         out[item["name"]] = TrainTask(
