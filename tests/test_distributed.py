@@ -44,3 +44,32 @@ def test_torchrun_two_processes_equal_one(tmp_path, tiny_dir):
         torch.testing.assert_close(two[k], one[k], rtol=1e-4, atol=1e-6)
         moved |= bool(one[k].abs().sum() > 0) and "lora_B" in k
     assert moved  # training changed the adapter, so equality is not vacuous
+
+
+def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path, tiny_dir):
+    import json
+    import signal
+    import time
+
+    data = write_train_set(tmp_path / "data")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+
+    def cmd(name, *extra):
+        return [sys.executable, "-m", "epic.cli", "train", "--model", str(tiny_dir), "--data", str(data),
+                "--output", str(tmp_path / name), "--max-steps", "120", "--batch-size", "4", "--lora-r", "4",
+                "--save-every", "5", "--quiet", "--threads", "1", *extra]  # fmt: skip
+
+    subprocess.run(cmd("full"), env=env, check=True, capture_output=True, timeout=600)
+    proc = subprocess.Popen(cmd("killed"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = tmp_path / "killed" / "checkpoint" / "state.json"
+    deadline = time.time() + 300
+    while time.time() < deadline and not (state.is_file() and json.loads(state.read_text())["step"] >= 10):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / "killed" / "model").exists(), "the run finished before it could be killed"
+    subprocess.run(cmd("killed", "--resume"), env=env, check=True, capture_output=True, timeout=600)
+    a = load_file(str(tmp_path / "full" / "model" / "adapter" / "adapter_model.safetensors"))
+    b = load_file(str(tmp_path / "killed" / "model" / "adapter" / "adapter_model.safetensors"))
+    for k in a:
+        torch.testing.assert_close(b[k], a[k], rtol=1e-5, atol=1e-6)
