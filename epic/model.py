@@ -366,6 +366,7 @@ class EpicEncoder(nn.Module):
         each query only its own tokens."""
         import copy
 
+        was_training = self.training
         self.eval()
         head = pad_batch([prefix], self.prompts.pad_id)
         embeds = self.backbone.get_input_embeddings()(head["input_ids"].to(self.device))
@@ -396,6 +397,8 @@ class EpicEncoder(nn.Module):
             result[idx] = self.pool(hidden, batch["attention_mask"])
             bar.update(len(idx))
         bar.close()
+        if was_training:
+            super().train(True)
         return result
 
     def _finish(self, pooled: torch.Tensor) -> np.ndarray:
