@@ -53,28 +53,32 @@ def main() -> None:
     out = Path(a.out)
     table: dict[str, list[float]] = {}
     per_task: dict[str, dict[str, list[float]]] = {}
-    for spec in a.variant:
-        name, _, body = spec.partition(":")
-        overrides = parse_overrides([kv for kv in body.split(",") if kv])
-        for seed in [int(s) for s in a.seeds.split(",")]:
+    seeds = [int(s) for s in a.seeds.split(",")]
+    for seed in seeds:  # seed-major: a first complete comparison arrives before the repeats
+        for spec in a.variant:
+            name, _, body = spec.partition(":")
+            overrides = parse_overrides([kv for kv in body.split(",") if kv])
             scores = run_variant(name, overrides, seed, a.steps, out, a.batch_size, a.n_demos)
             for label, tasks in scores.items():
                 table.setdefault(label, []).append(100 * statistics.mean(tasks.values()))
                 for t, v in tasks.items():
                     per_task.setdefault(label, {}).setdefault(t, []).append(100 * v)
-            print(f"done {name} seed {seed}: {scores}", flush=True)
-    lines = ["| variant | suite mean | spread (min–max) | seeds |", "|---|---|---|---|"]
+            write_tables(out, table, per_task)
+            print(f"done {name} seed {seed}", flush=True)
+    print((out / "ablation.md").read_text())
+
+
+def write_tables(out: Path, table: dict, per_task: dict) -> None:
+    lines = ["| variant | suite mean | min–max over seeds | seeds |", "|---|---|---|---|"]
     for label, vals in table.items():
         lines.append(f"| {label} | {statistics.mean(vals):.1f} | {min(vals):.1f}–{max(vals):.1f} | {len(vals)} |")
-    text = "\n".join(lines)
     tasks = sorted({t for d in per_task.values() for t in d})
-    lines = ["| variant | " + " | ".join(tasks) + " |", "|---|" + "---|" * len(tasks)]
+    lines += ["", "| variant | " + " | ".join(tasks) + " |", "|---|" + "---|" * len(tasks)]
     for label, d in per_task.items():
         lines.append(f"| {label} | " + " | ".join(f"{statistics.mean(d[t]):.1f}" for t in tasks) + " |")
-    text += "\n\n" + "\n".join(lines)
-    (out / "ablation.md").write_text(text + "\n")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "ablation.md").write_text("\n".join(lines) + "\n")
     (out / "ablation.json").write_text(json.dumps({"means": table, "per_task": per_task}, indent=2) + "\n")
-    print(text)
 
 
 if __name__ == "__main__":
