@@ -15,7 +15,8 @@ def wrapper_factory(tiny):
     from epic.evaluation.mteb_model import EpicMtebEncoder
 
     def make(mode="embedding", suite=None, **kw):
-        return EpicMtebEncoder(tiny, "epic/tiny", demo_mode=mode, n_demos=2, suite_tasks=suite, **kw)
+        tasks = {n: t.epic_task() for n, t in (suite or {}).items()}
+        return EpicMtebEncoder(tiny, "epic/tiny", demo_mode=mode, n_demos=2, tasks=tasks, **kw)
 
     return make
 
@@ -137,3 +138,17 @@ def test_sentence_transformers_round_trip(tiny, tmp_path):
     np.testing.assert_allclose(st.encode_document(texts), tiny.encode_documents(texts), atol=1e-6)
     zero = st.encode_query(texts, instruction="Given a headline, retrieve the article")
     assert np.abs(zero - q).max() > 1e-4
+
+
+def test_demonstrations_drawn_from_an_mteb_train_split():
+    from mteb.mocks.mock_tasks.classification import MockClassificationTask
+    from mteb.mocks.mock_tasks.pair_classification import MockPairClassificationTask
+
+    from epic.evaluation.mteb_model import demos_from_train_split
+
+    task = MockClassificationTask()
+    demos = demos_from_train_split(task, n=8)
+    train = set(task.dataset["train"]["text"])
+    assert demos and all(d.query in train for d in demos)  # from the train split only
+    assert demos == demos_from_train_split(MockClassificationTask(), n=8)  # deterministic
+    assert demos_from_train_split(MockPairClassificationTask()) == []  # no train split: none, never test data

@@ -1,8 +1,9 @@
 """mteb 2.x wrappers. :class:`EpicMtebEncoder` really applies instructions and demonstrations.
 
-For each task it resolves an epic :class:`~epic.data.Task`: the instruction and demonstrations of an
-offline-suite task, else ``<examples_dir>/<TaskName>.jsonl`` (``{query, response}`` lines), else the
-task's mteb prompt (or a generic one for its type) with no demonstrations. Then:
+For each task it resolves an epic :class:`~epic.data.Task`. Demonstrations: ``<examples_dir>/<TaskName>.jsonl``
+(``{query, response}`` lines) if present, else those given in ``tasks`` (the offline suite's, or drawn
+from an mteb task's training split by :func:`demos_from_train_split`), else none. Instruction: the given
+task's, else the mteb task's prompt, else a generic one for its type. Then:
 
 * retrieval / reranking: queries get the instruction and the demos, documents are encoded raw;
 * symmetric tasks (STS, classification, clustering, pair classification, …): every text gets them,
@@ -19,7 +20,7 @@ import numpy as np
 from mteb.models.abs_encoder import AbsEncoder
 from mteb.models.model_meta import ModelMeta, ScoringFunction
 
-from ..data import Task, read_demos
+from ..data import Demo, Task, read_demos
 from ..model import EpicEncoder
 
 log = logging.getLogger(__name__)
@@ -67,13 +68,13 @@ class EpicMtebEncoder(AbsEncoder):
         n_demos: int = 3,
         demo_selection: str = "fixed",
         examples_dir: str | Path | None = None,
-        suite_tasks: dict | None = None,
+        tasks: dict[str, Task] | None = None,
         batch_size: int = 32,
     ):
         self.model = model
         self.demo_mode, self.n_demos, self.demo_selection = demo_mode, n_demos, demo_selection
         self.examples_dir = Path(examples_dir) if examples_dir else None
-        self.suite_tasks = suite_tasks or {}
+        self.tasks = tasks or {}  # per-task instruction and demonstrations (e.g. the offline suite's)
         self.batch_size = batch_size
         k = 0 if demo_mode == "none" else n_demos
         identity = hashlib.sha256(model.config.fingerprint.encode()).hexdigest()[:12]
@@ -85,20 +86,24 @@ class EpicMtebEncoder(AbsEncoder):
         self._warned: set[str] = set()
 
     def resolve_task(self, task_metadata) -> Task:
+        """The instruction and demonstrations for an mteb task (see the module docstring)."""
         name = task_metadata.name
         kind = "retrieval" if task_metadata.type in ASYMMETRIC_TYPES else "symmetric"
-        if name in self.suite_tasks:
-            return self.suite_tasks[name].epic_task()
-        prompt = task_metadata.prompt
-        if isinstance(prompt, dict):
-            prompt = prompt.get("query")
-        instruction = prompt or GENERIC_INSTRUCTIONS.get(task_metadata.type, "Represent the given text")
-        demos = []
-        if self.examples_dir and (self.examples_dir / f"{name}.jsonl").is_file():
-            demos = list(read_demos(self.examples_dir / f"{name}.jsonl"))
-        elif self.demo_mode != "none" and name not in self._warned:
+        known = self.tasks.get(name)
+        if known is not None:
+            instruction = known.instruction
+        else:
+            prompt = task_metadata.prompt
+            prompt = prompt.get("query") if isinstance(prompt, dict) else prompt
+            instruction = prompt or GENERIC_INSTRUCTIONS.get(task_metadata.type, "Represent the given text")
+        examples = self.examples_dir / f"{name}.jsonl" if self.examples_dir else None
+        if examples is not None and examples.is_file():
+            demos = list(read_demos(examples))
+        else:
+            demos = known.demos if known is not None else []
+        if not demos and self.demo_mode != "none" and name not in self._warned:
             self._warned.add(name)
-            log.warning("epic: no demonstrations for %s (no %s.jsonl in examples_dir): zero-shot", name, name)
+            log.warning("epic: no demonstrations for %s (no train split, no %s.jsonl): zero-shot", name, name)
         return Task(name, instruction, demos, kind)
 
     def encode(self, inputs, *, task_metadata, hf_split, hf_subset, prompt_type=None, **kwargs) -> np.ndarray:
@@ -154,3 +159,41 @@ class RandomMtebEncoder(AbsEncoder):
             v = np.random.default_rng(seed).standard_normal(self.dim)
             out.append(v / np.linalg.norm(v))
         return np.asarray(out, dtype=np.float32).reshape(-1, self.dim)
+
+
+def demos_from_train_split(task_obj, n: int = 8, seed: int = 0) -> list[Demo]:
+    """Up to ``n`` demonstrations drawn deterministically from an mteb task's train (or dev) split.
+
+    Classification: (text, label name); pair classification: a positive pair; STS: the highest-scored
+    pairs; retrieval: (query, its first relevant document). The test split is never used.
+    """
+    task_obj.load_data()
+    ds = task_obj.dataset
+    if isinstance(ds, dict) and "default" in ds and "train" not in ds:
+        ds = ds["default"]
+    split = next((s for s in ("train", "dev", "validation") if s in ds), None)
+    if split is None:
+        return []
+    data, kind = ds[split], task_obj.metadata.type
+
+    def rank(items):
+        return sorted(items, key=lambda x: hashlib.sha256(f"{seed}:{x[0]}:{x[1]}".encode()).hexdigest())[:n]
+
+    if kind in ("Classification", "MultilabelClassification"):
+        names = data["label_text"] if "label_text" in data.column_names else [str(x) for x in data["label"]]
+        return [Demo(t, str(label)) for t, label in rank(list(zip(data["text"], names)))]
+    if kind == "PairClassification":
+        labels = data["labels"] if "labels" in data.column_names else data["label"]
+        return [
+            Demo(a, b) for a, b in rank([(a, b) for a, b, y in zip(data["sentence1"], data["sentence2"], labels) if y])
+        ]
+    if kind == "STS":
+        pairs = sorted(zip(data["score"], data["sentence1"], data["sentence2"]), key=lambda x: -x[0])[: 4 * n]
+        return [Demo(a, b) for a, b in rank([(a, b) for _, a, b in pairs])]
+    if kind in ASYMMETRIC_TYPES and "queries" in data:
+        queries = {q["id"]: q["text"] for q in data["queries"]}
+        corpus = {d["id"]: d["text"] for d in data["corpus"]}
+        pairs = [(queries[q], corpus[next(iter(docs))]) for q, docs in data["relevant_docs"].items()
+                 if q in queries and docs and next(iter(docs)) in corpus]  # fmt: skip
+        return [Demo(a, b) for a, b in rank(pairs)]
+    return []

@@ -72,8 +72,9 @@ def evaluate_specs(
     import mteb
     from mteb.cache import ResultCache
 
+    from ..data import Task
     from ..model import EpicEncoder
-    from .mteb_model import EpicMtebEncoder, RandomMtebEncoder, SentenceTransformerMtebEncoder
+    from .mteb_model import EpicMtebEncoder, RandomMtebEncoder, SentenceTransformerMtebEncoder, demos_from_train_split
     from .suite import build_suite, mteb_tasks
 
     output = Path(output)
@@ -81,10 +82,14 @@ def evaluate_specs(
     if suite == "offline":
         suite_tasks = build_suite(scale)
         task_objs = mteb_tasks(suite_tasks, tasks)
+        epic_tasks = {name: t.epic_task() for name, t in suite_tasks.items()}
     elif suite == "mteb":
         if not tasks:
             raise ValueError("--suite mteb needs --tasks (official mteb task names; their data must be reachable)")
-        suite_tasks, task_objs = {}, list(mteb.get_tasks(tasks=tasks))
+        task_objs = list(mteb.get_tasks(tasks=tasks))
+        epic_tasks = {
+            t.metadata.name: Task(t.metadata.name, _instruction(t), demos_from_train_split(t)) for t in task_objs
+        }
     else:
         raise ValueError(f"unknown suite {suite!r}: offline | mteb")
     cache = ResultCache(output)
@@ -106,7 +111,7 @@ def evaluate_specs(
                 loaded[spec.path] = EpicEncoder.from_pretrained(spec.path)
             wrapper = EpicMtebEncoder(
                 loaded[spec.path], f"epic/{spec.label.split(' · ')[0].replace(' ', '_')}", spec.demo_mode,
-                spec.n_demos, spec.demo_selection, examples_dir, suite_tasks, batch_size,
+                spec.n_demos, spec.demo_selection, examples_dir, epic_tasks, batch_size,
             )  # fmt: skip
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -114,6 +119,14 @@ def evaluate_specs(
         scores[spec.label] = {r.task_name: float(r.main_score) for r in result.task_results}
     write_summary(scores, output, {t.metadata.name: t.metadata.main_score for t in task_objs})
     return scores
+
+
+def _instruction(task_obj) -> str:
+    from .mteb_model import GENERIC_INSTRUCTIONS
+
+    prompt = task_obj.metadata.prompt
+    prompt = prompt.get("query") if isinstance(prompt, dict) else prompt
+    return prompt or GENERIC_INSTRUCTIONS.get(task_obj.metadata.type, "Represent the given text")
 
 
 def summary_table(scores: dict[str, dict[str, float]], metrics: dict[str, str] | None = None) -> str:
