@@ -57,16 +57,16 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
-    from .evaluation.run import evaluate_specs, specs_for, summary_table
+    from .evaluation.run import evaluate_specs, specs_for
 
     modes = args.demo_mode or ["none", "embedding", "text"]
     specs = [s for m in (args.model or ["default"]) for s in specs_for(m, modes, args.n_demos, args.demo_selection)]
     tasks = [t for group in (args.tasks or []) for t in group.split(",") if t]
-    scores = evaluate_specs(
+    evaluate_specs(
         specs, args.output, args.suite, tasks or None, args.scale, args.examples_dir, args.batch_size
     )
-    print(summary_table(scores))
-    print(f"\nwrote mteb results and summary.md / summary.png to {args.output}")
+    print((Path(args.output) / "summary.md").read_text())
+    print(f"wrote mteb results and summary.md / summary.png to {args.output}")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
