@@ -62,9 +62,7 @@ def cmd_eval(args: argparse.Namespace) -> None:
     modes = args.demo_mode or ["none", "embedding", "text"]
     specs = [s for m in (args.model or ["default"]) for s in specs_for(m, modes, args.n_demos, args.demo_selection)]
     tasks = [t for group in (args.tasks or []) for t in group.split(",") if t]
-    evaluate_specs(
-        specs, args.output, args.suite, tasks or None, args.scale, args.examples_dir, args.batch_size
-    )
+    evaluate_specs(specs, args.output, args.suite, tasks or None, args.scale, args.examples_dir, args.batch_size)
     print((Path(args.output) / "summary.md").read_text())
     print(f"wrote mteb results and summary.md / summary.png to {args.output}")
 

@@ -81,14 +81,20 @@ def evaluate_specs(
     output.mkdir(parents=True, exist_ok=True)
     if suite == "offline":
         suite_tasks = build_suite(scale)
-        task_objs = mteb_tasks(suite_tasks, tasks)
         epic_tasks = {name: t.epic_task() for name, t in suite_tasks.items()}
+
+        def fresh_tasks() -> list:
+            return mteb_tasks(suite_tasks, tasks)
+
     elif suite == "mteb":
         if not tasks:
             raise ValueError("--suite mteb needs --tasks (official mteb task names; their data must be reachable)")
-        task_objs = list(mteb.get_tasks(tasks=tasks))
+
+        def fresh_tasks() -> list:
+            return list(mteb.get_tasks(tasks=tasks))
+
         epic_tasks = {
-            t.metadata.name: Task(t.metadata.name, _instruction(t), demos_from_train_split(t)) for t in task_objs
+            t.metadata.name: Task(t.metadata.name, _instruction(t), demos_from_train_split(t)) for t in fresh_tasks()
         }
     else:
         raise ValueError(f"unknown suite {suite!r}: offline | mteb")
@@ -115,9 +121,12 @@ def evaluate_specs(
             )  # fmt: skip
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # fresh task objects per model: mteb tasks carry RNG state (clustering bootstrap samples) that
+            # would otherwise make a model's score depend on the evaluation order
+            task_objs = fresh_tasks()
             result = mteb.evaluate(wrapper, task_objs, cache=cache, show_progress_bar=False, co2_tracker=False)
         scores[spec.label] = {r.task_name: float(r.main_score) for r in result.task_results}
-    write_summary(scores, output, {t.metadata.name: t.metadata.main_score for t in task_objs})
+    write_summary(scores, output, {t.metadata.name: t.metadata.main_score for t in fresh_tasks()})
     return scores
 
 
