@@ -38,7 +38,7 @@ GPU_RECIPE = dict(
 class QuickstartConfig:
     output: str = "runs/quickstart"
     model: str | None = None  # backbone (default: the embedded SmolLM2-135M)
-    steps: int = 100  # per model (EPIC and the baseline: same data, same budget); ~30 min in all on 2 cores
+    steps: int = 60  # per model (EPIC and the baseline: same data, same budget); ~30 min in all on 2 cores
     batch_size: int = 16
     gpu: bool = False  # the bge-en-icl-sized recipe and 10x the steps, for a GPU
     n_demos: int = 3
