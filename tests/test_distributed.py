@@ -14,7 +14,7 @@ from train_fixtures import write_train_set
 pytestmark = pytest.mark.integration
 
 
-def _train(tmp_path, tiny_dir, data, name, nproc, batch):
+def _train(tmp_path, tiny_dir, data, name, nproc, batch, launcher="torchrun"):
     args = [
         "--model", str(tiny_dir), "--data", str(data), "--output", str(tmp_path / name), "--mode", "contrastive",
         "--max-steps", "3", "--batch-size", str(batch), "--hard-negatives", "2", "--lora-r", "4", "--lr", "1e-3",
@@ -23,21 +23,32 @@ def _train(tmp_path, tiny_dir, data, name, nproc, batch):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     if nproc == 1:
         cmd = [sys.executable, "-m", "epic.cli", "train", *args]
-    else:
+    elif launcher == "torchrun":
         cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
                "-m", "epic.cli", "train", *args]  # fmt: skip
+    else:
+        import socket
+
+        with socket.socket() as sock:  # a free port for the rendezvous
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        # --multi_gpu is accelerate's torch-elastic launcher; without GPUs the processes use gloo on the CPU
+        cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", str(nproc),
+               "--num_machines", "1", "--main_process_port", str(port), "--mixed_precision", "no",
+               "--dynamo_backend", "no", "-m", "epic.cli", "train", *args]  # fmt: skip
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return load_file(str(tmp_path / name / "model" / "adapter" / "adapter_model.safetensors"))
 
 
-def test_torchrun_two_processes_equal_one(tmp_path, tiny_dir):
+@pytest.mark.parametrize("launcher", ["torchrun", "accelerate"])
+def test_two_processes_equal_one(tmp_path, tiny_dir, launcher):
     data = write_train_set(tmp_path / "data")
     (data / "tasks.yaml").write_text(  # no per-task batch sizes: the per-process batch comes from the flag
         "tasks:\n  - {name: defs, instruction: define}\n  - {name: sents, instruction: explain}\n"
     )
     one = _train(tmp_path, tiny_dir, data, "one", 1, 4)
-    two = _train(tmp_path, tiny_dir, data, "two", 2, 2)
+    two = _train(tmp_path, tiny_dir, data, "two", 2, 2, launcher)
     assert one.keys() == two.keys()
     moved = False
     for k in one:
