@@ -226,3 +226,16 @@ def test_trained_model_saves_and_reloads(tmp_path, tiny_dir, task):
     loaded = EpicEncoder.from_pretrained(path, device="cpu")
     assert loaded.config.lora and loaded.config.projection == "linear"
     np.testing.assert_allclose(before, loaded.encode_queries(["what is a cat"], task=task, n_demos=2), atol=1e-5)
+
+
+def test_gradient_checkpointing_with_lora_gives_the_same_gradients(tmp_path, tiny_dir):
+    grads = []
+    for checkpointing in (False, True):
+        trainer = Trainer(_config(tmp_path, tiny_dir, gradient_checkpointing=checkpointing, max_demos=3))
+        trainer.model.train()
+        batch = make_batch(trainer.plan, 0, 1, 3)
+        trainer.forward_backward(trainer.prepare(batch))
+        grads.append({n: p.grad.clone() for n, p in trainer.model.named_parameters() if p.grad is not None})
+    assert grads[0].keys() == grads[1].keys() and grads[0]
+    for name in grads[0]:
+        assert (grads[0][name] - grads[1][name]).norm() <= 1e-4 * grads[0][name].norm() + 1e-7, name
