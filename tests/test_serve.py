@@ -90,3 +90,16 @@ def test_32_concurrent_clients_get_correct_answers_batched(tiny, task):
     for i, status, vec in results:
         assert status == 200
         np.testing.assert_allclose(vec, (expected_q if i % 2 else expected_d)[i % 4], atol=1e-5)
+
+
+def test_close_finishes_every_queued_job(tiny, task):
+    from epic.serve import BatchingEncoder, Job
+
+    encoder = BatchingEncoder(tiny, ServeConfig(max_wait_ms=1, max_batch_texts=2))
+    jobs = [Job([t], task, "query", 2) for t in TEXTS * 3]
+    futures = [encoder.submit(j) for j in jobs]
+    encoder.close()  # what the app's shutdown does: queued and in-flight work completes first
+    assert all(f.done() and not f.exception() for f in futures)
+    expected = tiny.encode_queries(TEXTS, task=task, n_demos=2)
+    for i, f in enumerate(futures):
+        np.testing.assert_allclose(f.result()[0], expected[i % 4], atol=1e-5)
