@@ -82,15 +82,16 @@ def cmd_bench(args: argparse.Namespace) -> None:
     elif args.what == "train":
         from .builddata import default_train_data
 
-        print(
-            bench.train_speed(
-                args.model, args.batch_size, args.k, args.repeats, args.threads, str(default_train_data())
-            )
-        )
+        lengths = dict(
+            lora_r=args.lora_r, lora_alpha=2 * args.lora_r, query_max_length=args.query_max_length,
+            passage_max_length=args.passage_max_length, demo_max_length=args.demo_max_length,
+        )  # fmt: skip
+        data = str(default_train_data())
+        print(bench.train_speed(args.model, args.batch_size, args.k, args.repeats, args.threads, data, **lengths))
     else:
         from .serve_load import load_test
 
-        print(load_test(args.model, args.threads, [1, 4, 16, 32], args.requests))
+        print(load_test(args.model, args.threads, [int(x) for x in args.levels.split(",")], args.requests))
 
 
 def cmd_quickstart(args: argparse.Namespace) -> None:
@@ -147,8 +148,13 @@ def register(sub) -> None:
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--queries", type=int, default=64)
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=3, help="encode: timed repeats; train: timed steps")
     p.add_argument("--requests", type=int, default=64, help="serve: requests per concurrency level")
+    p.add_argument("--levels", default="1,4,16,32", help="serve: concurrency levels")
+    p.add_argument("--lora-r", type=int, default=16, help="train: LoRA rank")
+    p.add_argument("--query-max-length", type=int, default=64, help="train")
+    p.add_argument("--passage-max-length", type=int, default=128, help="train")
+    p.add_argument("--demo-max-length", type=int, default=128, help="train: text-ICL demo tokens per side")
     p.set_defaults(func=cmd_bench)
 
     from .quickstart import QuickstartConfig
