@@ -7,6 +7,7 @@ run sees exactly the batches the uninterrupted one would have.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,9 @@ class TaskBatchPlan:
         self.local_size = {t: data.tasks[t].batch_size or batch_size for t in self.by_task}
         self.global_size = {t: self.local_size[t] * world_size for t in self.by_task}
         self.batches_per_epoch = sum(len(ix) // self.global_size[t] for t, ix in self.by_task.items())
+        too_small = {t: len(ix) for t, ix in self.by_task.items() if len(ix) < self.global_size[t]}
+        if too_small and self.batches_per_epoch:  # never skip data silently
+            warnings.warn(f"tasks with fewer examples than one batch are not trained on: {too_small}", stacklevel=2)
         if self.batches_per_epoch == 0:
             sizes = {t: len(ix) for t, ix in self.by_task.items()}
             raise ValueError(f"no task has enough examples for one batch of {self.global_size}: {sizes}")

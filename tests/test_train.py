@@ -239,3 +239,10 @@ def test_gradient_checkpointing_with_lora_gives_the_same_gradients(tmp_path, tin
     assert grads[0].keys() == grads[1].keys() and grads[0]
     for name in grads[0]:
         assert (grads[0][name] - grads[1][name]).norm() <= 1e-4 * grads[0][name].norm() + 1e-7, name
+
+
+def test_a_task_too_small_for_a_batch_is_reported(tmp_path):
+    data = load_train_data(write_train_set(tmp_path / "d"))
+    data.tasks["sents"].batch_size = 13  # 12 examples: not one batch
+    with pytest.warns(UserWarning, match=r"'sents': 12"):
+        TaskBatchPlan(data, batch_size=8, seed=0)
