@@ -7,15 +7,21 @@ seeds, evaluate on the offline suite, and print mean ± spread (a markdown table
 
 Each variant is ``name:field=value,...`` over TrainConfig (on top of the quickstart CPU recipe). EPIC
 and text-ICL variants are evaluated zero-shot and with 3 demonstrations of their own kind. Finished
-runs and evaluations are reused, so the command can be rerun after an interruption.
+runs and evaluations are reused, so the command can be rerun after an interruption. The tables are
+rebuilt from every finished run under ``--out``, so several workers (e.g. one per seed, ``--threads 1``
+each) can share one output folder. ``--snapshots 20,40`` also saves ``model-step20`` … for
+``benchmarks/steps_curve.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 from pathlib import Path
+
+import torch
 
 from epic.builddata import default_train_data
 from epic.config import parse_overrides
@@ -24,7 +30,9 @@ from epic.quickstart import CPU_RECIPE
 from epic.train import TrainConfig, Trainer
 
 
-def run_variant(name: str, overrides: dict, seed: int, steps: int, out: Path, batch_size: int, n_demos: int):
+def run_variant(
+    name: str, overrides: dict, seed: int, steps: int, out: Path, batch_size: int, n_demos: int, snapshots: set[int]
+) -> dict[str, dict[str, float]]:
     run = out / f"{name}-s{seed}"
     final = run / "model"
     if not (final / "epic_config.json").is_file():
@@ -32,7 +40,12 @@ def run_variant(name: str, overrides: dict, seed: int, steps: int, out: Path, ba
             **CPU_RECIPE, "data": str(default_train_data()), "max_steps": steps, "batch_size": batch_size,
             "seed": seed, "output": str(run), "save_every": 20, "resume": True, "quiet": True, **overrides,
         })  # fmt: skip
-        Trainer(cfg).train()
+
+        def snapshot(trainer: Trainer, record: dict) -> None:
+            if trainer.step in snapshots and trainer.step < steps:
+                trainer.model.save_pretrained(run / f"model-step{trainer.step}")
+
+        Trainer(cfg).train(callback=snapshot)
     mode = overrides.get("mode", "epic")
     specs = [EvalSpec(f"{name} · zero-shot", "epic", str(final), "none", 0)]
     if mode != "contrastive":
@@ -48,27 +61,42 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--seeds", default="42,43")
     p.add_argument("--n-demos", type=int, default=3)
-    p.add_argument("--variant", action="append", required=True, help="name:field=value,field=value")
+    p.add_argument("--variant", action="append", default=[], help="name:field=value,field=value")
+    p.add_argument("--snapshots", default="", help="also save the model at these steps, e.g. 20,40")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (one per worker when sharing cores)")
     a = p.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
     out = Path(a.out)
-    table: dict[str, list[float]] = {}
-    per_task: dict[str, dict[str, list[float]]] = {}
-    seeds = [int(s) for s in a.seeds.split(",")]
-    for seed in seeds:  # seed-major: a first complete comparison arrives before the repeats
+    snapshots = {int(s) for s in a.snapshots.split(",") if s}
+    for seed in [int(s) for s in a.seeds.split(",")]:  # seed-major: a first comparison arrives before repeats
         for spec in a.variant:
             name, _, body = spec.partition(":")
             overrides = parse_overrides([kv for kv in body.split(",") if kv])
-            scores = run_variant(name, overrides, seed, a.steps, out, a.batch_size, a.n_demos)
-            for label, tasks in scores.items():
-                table.setdefault(label, []).append(100 * statistics.mean(tasks.values()))
-                for t, v in tasks.items():
-                    per_task.setdefault(label, {}).setdefault(t, []).append(100 * v)
-            write_tables(out, table, per_task)
+            run_variant(name, overrides, seed, a.steps, out, a.batch_size, a.n_demos, snapshots)
+            write_tables(out, [v.partition(":")[0] for v in a.variant])
             print(f"done {name} seed {seed}", flush=True)
+    write_tables(out, [v.partition(":")[0] for v in a.variant])
     print((out / "ablation.md").read_text())
 
 
-def write_tables(out: Path, table: dict, per_task: dict) -> None:
+def collect(out: Path, order: list[str]) -> tuple[dict[str, list[float]], dict[str, dict[str, list[float]]]]:
+    """Suite means and per-task scores of every evaluated run ``out/NAME-sSEED/eval``, by label."""
+    runs = sorted(out.glob("*-s*/eval/summary.json"), key=lambda f: f.parent.parent.name)
+    rank = {name: i for i, name in enumerate(order)}
+    runs.sort(key=lambda f: rank.get(re.sub(r"-s\d+$", "", f.parent.parent.name), len(rank)))
+    table: dict[str, list[float]] = {}
+    per_task: dict[str, dict[str, list[float]]] = {}
+    for f in runs:
+        for label, tasks in json.loads(f.read_text()).items():
+            table.setdefault(label, []).append(100 * statistics.mean(tasks.values()))
+            for t, v in tasks.items():
+                per_task.setdefault(label, {}).setdefault(t, []).append(100 * v)
+    return table, per_task
+
+
+def write_tables(out: Path, order: list[str]) -> None:
+    table, per_task = collect(out, order)
     lines = ["| variant | suite mean | min–max over seeds | seeds |", "|---|---|---|---|"]
     for label, vals in table.items():
         lines.append(f"| {label} | {statistics.mean(vals):.1f} | {min(vals):.1f}–{max(vals):.1f} | {len(vals)} |")

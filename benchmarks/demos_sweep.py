@@ -1,7 +1,8 @@
-"""With vs without demonstrations at inference: k = 0..8 and fixed / nearest / random selection, for
-one trained model, on the offline suite (a markdown table).
+"""With vs without demonstrations at inference: k = 0..8 fixed demonstrations, and fixed vs nearest vs
+random selection at chosen k, for one trained model, on the offline suite (a markdown table).
 
-    python benchmarks/demos_sweep.py --model runs/quickstart/model --ks 0,1,3,5,8 --out runs/sweep
+    python benchmarks/demos_sweep.py --model runs/study60/epic-s42/model --ks 0,1,3,5,8 --compare-at 3 \\
+        --out runs/sweep
 """
 
 from __future__ import annotations
@@ -9,21 +10,29 @@ from __future__ import annotations
 import argparse
 import statistics
 
+import torch
+
 from epic.evaluation.run import EvalSpec, evaluate_specs
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True)
-    p.add_argument("--ks", default="0,1,3,5,8")
-    p.add_argument("--selections", default="fixed,nearest,random")
-    p.add_argument("--demo-mode", default="embedding")
+    p.add_argument("--ks", default="0,1,3,5,8", help="numbers of fixed demonstrations")
+    p.add_argument("--selections", default="nearest,random", help="other selections, compared at --compare-at")
+    p.add_argument("--compare-at", default="3", help="the k values where the other selections are run")
+    p.add_argument("--demo-mode", default="embedding", help="embedding | text")
     p.add_argument("--out", default="runs/sweep")
+    p.add_argument("--threads", type=int, default=None)
     a = p.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
     specs = []
     for k in [int(x) for x in a.ks.split(",")]:
-        for sel in a.selections.split(",") if k else ["fixed"]:
-            mode = a.demo_mode if k else "none"
-            specs.append(EvalSpec(f"k={k} {sel}", "epic", a.model, mode, k, sel))
+        mode = a.demo_mode if k else "none"
+        specs.append(EvalSpec(f"k={k} fixed" if k else "k=0", "epic", a.model, mode, k, "fixed"))
+    for k in [int(x) for x in a.compare_at.split(",") if x]:
+        for sel in [s for s in a.selections.split(",") if s and s != "fixed"]:
+            specs.append(EvalSpec(f"k={k} {sel}", "epic", a.model, a.demo_mode, k, sel))
     scores = evaluate_specs(specs, a.out, quiet=True)
     print("| demonstrations | suite mean |\n|---|---|")
     for label, s in scores.items():
