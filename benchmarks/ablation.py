@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 from epic.builddata import default_train_data
-from epic.config import parse_overrides
+from epic.config import from_dict, parse_overrides
 from epic.evaluation.run import EvalSpec, evaluate_specs
 from epic.quickstart import CPU_RECIPE
 from epic.train import TrainConfig, Trainer
@@ -36,10 +36,10 @@ def run_variant(
     run = out / f"{name}-s{seed}"
     final = run / "model"
     if not (final / "epic_config.json").is_file():
-        cfg = TrainConfig(**{
+        cfg = from_dict(TrainConfig, {
             **CPU_RECIPE, "data": str(default_train_data()), "max_steps": steps, "batch_size": batch_size,
             "seed": seed, "output": str(run), "save_every": 20, "resume": True, "quiet": True, **overrides,
-        })  # fmt: skip
+        }, source=f"--variant {name}")  # fmt: skip
 
         def snapshot(trainer: Trainer, record: dict) -> None:
             if trainer.step in snapshots and trainer.step < steps:
