@@ -25,7 +25,7 @@ CPU_RECIPE = dict(
     passage_max_length=64,
     demo_max_length=48,
     hard_negatives=1,
-    lr=2e-4,
+    lr=4e-4,  # 2e-4 stalls at chance-level training loss within 60 steps (docs/study.md)
     warmup_steps=10,
 )
 GPU_RECIPE = dict(
