@@ -64,12 +64,14 @@ def main() -> None:
     p.add_argument("--variant", action="append", default=[], help="name:field=value,field=value")
     p.add_argument("--snapshots", default="", help="also save the model at these steps, e.g. 20,40")
     p.add_argument("--threads", type=int, default=None, help="torch threads (one per worker when sharing cores)")
+    p.add_argument("--report-only", action="store_true", help="rebuild the tables from finished runs; train nothing")
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
     out = Path(a.out)
     snapshots = {int(s) for s in a.snapshots.split(",") if s}
-    for seed in [int(s) for s in a.seeds.split(",")]:  # seed-major: a first comparison arrives before repeats
+    seeds = [] if a.report_only else [int(s) for s in a.seeds.split(",")]
+    for seed in seeds:  # seed-major: a first comparison arrives before the repeats
         for spec in a.variant:
             name, _, body = spec.partition(":")
             overrides = parse_overrides([kv for kv in body.split(",") if kv])
