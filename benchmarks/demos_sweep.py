@@ -27,7 +27,7 @@ if __name__ == "__main__":
     if a.threads:
         torch.set_num_threads(a.threads)
     specs = []
-    for k in [int(x) for x in a.ks.split(",")]:
+    for k in [int(x) for x in a.ks.split(",") if x]:
         mode = a.demo_mode if k else "none"
         specs.append(EvalSpec(f"k={k} fixed" if k else "k=0", "epic", a.model, mode, k, "fixed"))
     for k in [int(x) for x in a.compare_at.split(",") if x]:

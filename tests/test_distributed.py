@@ -52,7 +52,9 @@ def test_two_processes_equal_one(tmp_path, tiny_dir, launcher):
     assert one.keys() == two.keys()
     moved = False
     for k in one:
-        torch.testing.assert_close(two[k], one[k], rtol=1e-4, atol=1e-6)
+        # Adam turns float-summation-order noise in near-zero gradients into ~1e-6 moves; a real mismatch
+        # (e.g. cross-device negatives off) moves weights by ~lr = 1e-3 per step
+        torch.testing.assert_close(two[k], one[k], rtol=1e-4, atol=1e-5)
         moved |= bool(one[k].abs().sum() > 0) and "lora_B" in k
     assert moved  # training changed the adapter, so equality is not vacuous
 
