@@ -22,12 +22,12 @@ from epic.evaluation.run import EvalSpec, evaluate_specs
 
 
 def suite_mean(spec: EvalSpec, folder: Path) -> float:
+    """The spec's suite mean from ``folder/summary.json`` when it holds that label, else evaluated there."""
     summary = folder / "summary.json"
-    if summary.is_file():
-        scores = json.loads(summary.read_text())
-    else:
+    scores = json.loads(summary.read_text()) if summary.is_file() else {}
+    if spec.label not in scores:
         scores = evaluate_specs([spec], folder, quiet=True)
-    return 100 * statistics.mean(next(iter(scores.values())).values())
+    return 100 * statistics.mean(scores[spec.label].values())
 
 
 def snapshots(run: Path) -> dict[int, Path]:
@@ -56,12 +56,9 @@ def main() -> None:
         points[0].append(untrained)
         for step, model in snapshots(run).items():
             spec = EvalSpec(f"{variant} · zero-shot", "epic", str(model), "none", 0)
-            final_eval = run / "eval" / "summary.json"  # the ablation already evaluated the final model
-            done = json.loads(final_eval.read_text()) if final_eval.is_file() and model.name == "model" else {}
-            if spec.label in done:
-                score = 100 * statistics.mean(done[spec.label].values())
-            else:
-                score = suite_mean(spec, run / f"eval-step{step}")
+            # the ablation already evaluated the final model in RUN/eval
+            folder = run / "eval" if model.name == "model" else run / f"eval-step{step}"
+            score = suite_mean(spec, folder)
             points.setdefault(step, []).append(score)
             print(f"{run.name} step {step}: {points[step][-1]:.1f}", flush=True)
 

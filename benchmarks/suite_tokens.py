@@ -37,9 +37,9 @@ def main() -> None:
     model = EpicEncoder.from_pretrained(a.model)
     cfg = model.config
 
-    def builder(markers: bool, vectors: int) -> PromptBuilder:
+    def builder(markers: bool, vectors: int) -> PromptBuilder:  # the encoder's own prompts, switches changed
         c = dataclasses.replace(cfg, demo_markers=markers, vectors_per_demo=vectors)
-        return PromptBuilder(model.tokenizer, c.max_length, c.demo_max_length, c.demo_markers, c.vectors_per_demo)
+        return EpicEncoder(model.backbone, model.tokenizer, c, model.projector).prompts
 
     columns = {
         "zero-shot": (builder(True, 2), "none"),
