@@ -215,6 +215,24 @@ def test_resume_after_kill_reproduces_the_uninterrupted_run(tmp_path, tiny_dir):
     assert log == [1, 2, 3, 4, 5]
 
 
+def test_saving_a_snapshot_mid_run_leaves_training_unchanged(tmp_path, tiny_dir):
+    """benchmarks/ablation.py --snapshots saves models along a run; the run itself must not notice."""
+    kw = dict(max_steps=4, max_demos=3, train_top_layers=1, detach_demos=True, hard_negatives=1)
+    plain = Trainer(_config(tmp_path / "a", tiny_dir, **kw))
+    plain.train()
+
+    def snapshot(trainer, record):
+        if trainer.step == 2:
+            trainer.model.save_pretrained(tmp_path / "b" / "model-step2")
+
+    snapped = Trainer(_config(tmp_path / "b", tiny_dir, **kw))
+    snapped.train(callback=snapshot)
+    assert (tmp_path / "b" / "model-step2" / "epic_config.json").is_file()
+    expected, got = _trainable(plain), _trainable(snapped)
+    for name in expected:
+        torch.testing.assert_close(got[name], expected[name], rtol=0, atol=0)
+
+
 def test_trained_model_saves_and_reloads(tmp_path, tiny_dir, task):
     import numpy as np
 
