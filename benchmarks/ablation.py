@@ -65,6 +65,7 @@ def main() -> None:
     p.add_argument("--snapshots", default="", help="also save the model at these steps, e.g. 20,40")
     p.add_argument("--threads", type=int, default=None, help="torch threads (one per worker when sharing cores)")
     p.add_argument("--report-only", action="store_true", help="rebuild the tables from finished runs; train nothing")
+    p.add_argument("--reference", default=None, help="variant to compare every other against, seed by seed")
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -76,32 +77,48 @@ def main() -> None:
             name, _, body = spec.partition(":")
             overrides = parse_overrides([kv for kv in body.split(",") if kv])
             run_variant(name, overrides, seed, a.steps, out, a.batch_size, a.n_demos, snapshots)
-            write_tables(out, [v.partition(":")[0] for v in a.variant])
+            write_tables(out, [v.partition(":")[0] for v in a.variant], a.reference)
             print(f"done {name} seed {seed}", flush=True)
-    write_tables(out, [v.partition(":")[0] for v in a.variant])
+    write_tables(out, [v.partition(":")[0] for v in a.variant], a.reference)
     print((out / "ablation.md").read_text())
 
 
-def collect(out: Path, order: list[str]) -> tuple[dict[str, list[float]], dict[str, dict[str, list[float]]]]:
-    """Suite means and per-task scores of every evaluated run ``out/NAME-sSEED/eval``, by label."""
+def collect(out: Path, order: list[str]) -> tuple[dict[str, dict[int, float]], dict[str, dict[str, list[float]]]]:
+    """Suite mean per seed and per-task scores of every evaluated run ``out/NAME-sSEED/eval``, by label."""
     runs = sorted(out.glob("*-s*/eval/summary.json"), key=lambda f: f.parent.parent.name)
     rank = {name: i for i, name in enumerate(order)}
     runs.sort(key=lambda f: rank.get(re.sub(r"-s\d+$", "", f.parent.parent.name), len(rank)))
-    table: dict[str, list[float]] = {}
+    table: dict[str, dict[int, float]] = {}
     per_task: dict[str, dict[str, list[float]]] = {}
     for f in runs:
+        seed = int(re.search(r"-s(\d+)$", f.parent.parent.name).group(1))
         for label, tasks in json.loads(f.read_text()).items():
-            table.setdefault(label, []).append(100 * statistics.mean(tasks.values()))
+            table.setdefault(label, {})[seed] = 100 * statistics.mean(tasks.values())
             for t, v in tasks.items():
                 per_task.setdefault(label, {}).setdefault(t, []).append(100 * v)
     return table, per_task
 
 
-def write_tables(out: Path, order: list[str]) -> None:
+def paired_delta(table: dict[str, dict[int, float]], label: str, reference: str) -> str:
+    """``label`` minus the reference variant's same evaluation, seed by seed (same seed = same data order)."""
+    name, _, evaluation = label.partition(" · ")
+    ref = table.get(f"{reference} · {evaluation}", {})
+    seeds = sorted(set(ref) & set(table[label]))
+    if name == reference or not seeds:
+        return ""
+    return " / ".join(f"{table[label][s] - ref[s]:+.1f}" for s in seeds) + f" (seeds {', '.join(map(str, seeds))})"
+
+
+def write_tables(out: Path, order: list[str], reference: str | None = None) -> None:
     table, per_task = collect(out, order)
-    lines = ["| variant | suite mean | min–max over seeds | seeds |", "|---|---|---|---|"]
-    for label, vals in table.items():
-        lines.append(f"| {label} | {statistics.mean(vals):.1f} | {min(vals):.1f}–{max(vals):.1f} | {len(vals)} |")
+    head = "| variant | suite mean | min–max over seeds | seeds |"
+    if reference:
+        head += f" Δ vs {reference}, per seed |"
+    lines = [head, "|---" * head.count(" |") + "|"]
+    for label, by_seed in table.items():
+        vals = list(by_seed.values())
+        row = f"| {label} | {statistics.mean(vals):.1f} | {min(vals):.1f}–{max(vals):.1f} | {len(vals)} |"
+        lines.append(row + (f" {paired_delta(table, label, reference)} |" if reference else ""))
     tasks = sorted({t for d in per_task.values() for t in d})
     lines += ["", "| variant | " + " | ".join(tasks) + " |", "|---|" + "---|" * len(tasks)]
     for label, d in per_task.items():
