@@ -72,26 +72,29 @@ def main() -> None:
     out = Path(a.out)
     snapshots = {int(s) for s in a.snapshots.split(",") if s}
     seeds = [] if a.report_only else [int(s) for s in a.seeds.split(",")]
+    order = [v.partition(":")[0] for v in a.variant]
     for seed in seeds:  # seed-major: a first comparison arrives before the repeats
         for spec in a.variant:
             name, _, body = spec.partition(":")
             overrides = parse_overrides([kv for kv in body.split(",") if kv])
             run_variant(name, overrides, seed, a.steps, out, a.batch_size, a.n_demos, snapshots)
-            write_tables(out, [v.partition(":")[0] for v in a.variant], a.reference)
+            write_tables(out, order, a.reference)
             print(f"done {name} seed {seed}", flush=True)
-    write_tables(out, [v.partition(":")[0] for v in a.variant], a.reference)
+    write_tables(out, order, a.reference)
     print((out / "ablation.md").read_text())
 
 
 def collect(out: Path, order: list[str]) -> tuple[dict[str, dict[int, float]], dict[str, dict[str, list[float]]]]:
     """Suite mean per seed and per-task scores of every evaluated run ``out/NAME-sSEED/eval``, by label."""
-    runs = sorted(out.glob("*-s*/eval/summary.json"), key=lambda f: f.parent.parent.name)
+    runs = []  # (variant, seed, summary file) of each finished run folder NAME-sSEED
+    for f in out.glob("*-s*/eval/summary.json"):
+        if m := re.fullmatch(r"(.+)-s(\d+)", f.parent.parent.name):
+            runs.append((m.group(1), int(m.group(2)), f))
     rank = {name: i for i, name in enumerate(order)}
-    runs.sort(key=lambda f: rank.get(re.sub(r"-s\d+$", "", f.parent.parent.name), len(rank)))
+    runs.sort(key=lambda r: (rank.get(r[0], len(rank)), r[0], r[1]))
     table: dict[str, dict[int, float]] = {}
     per_task: dict[str, dict[str, list[float]]] = {}
-    for f in runs:
-        seed = int(re.search(r"-s(\d+)$", f.parent.parent.name).group(1))
+    for _, seed, f in runs:
         for label, tasks in json.loads(f.read_text()).items():
             table.setdefault(label, {})[seed] = 100 * statistics.mean(tasks.values())
             for t, v in tasks.items():
