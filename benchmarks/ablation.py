@@ -114,10 +114,10 @@ def paired_delta(table: dict[str, dict[int, float]], label: str, reference: str)
 
 def write_tables(out: Path, order: list[str], reference: str | None = None) -> None:
     table, per_task = collect(out, order)
-    head = "| variant | suite mean | min–max over seeds | seeds |"
-    if reference:
-        head += f" Δ vs {reference}, per seed |"
-    lines = [head, "|---" * head.count(" |") + "|"]
+    columns = ["variant", "suite mean", "min–max over seeds", "seeds"] + (
+        [f"Δ vs {reference}, per seed"] if reference else []
+    )
+    lines = ["| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
     for label, by_seed in table.items():
         vals = list(by_seed.values())
         row = f"| {label} | {statistics.mean(vals):.1f} | {min(vals):.1f}–{max(vals):.1f} | {len(vals)} |"
