@@ -362,8 +362,8 @@ class EpicEncoder(nn.Module):
         show_progress: bool,
     ) -> torch.Tensor:
         """Last-token pooled outputs of ``prefix + suffix`` for each suffix, with the shared prefix's
-        key/value cache computed once (as GritLM does): fixed demonstrations, text or soft, then cost
-        each query only its own tokens."""
+        key/value cache computed once (as GritLM does): BOS, fixed demonstrations (text or soft) and the
+        instruction then cost each query only its own tokens."""
         import copy
 
         was_training = self.training
@@ -438,8 +438,9 @@ class EpicEncoder(nn.Module):
 
         ``demo_mode``: ``"embedding"`` (EPIC soft tokens), ``"text"`` (bge-en-icl text prefix) or
         ``"none"``. ``demo_selection``: ``"fixed"`` (the task's first n), ``"nearest"`` (the n most
-        similar to each query) or ``"random"`` (a control). ``prefix_cache`` (fixed demos, last-token
-        pooling; on by default there): compute the shared demonstration prefix's key/value cache once.
+        similar to each query) or ``"random"`` (a control). ``prefix_cache`` (fixed or no demos, last-token
+        pooling; on by default there): compute the key/value cache of the prefix every query shares (BOS,
+        demonstrations, instruction) once.
         Returns (N, d) float32, L2-normalised.
         """
         texts = check_texts(texts)
@@ -470,15 +471,12 @@ class EpicEncoder(nn.Module):
         show = len(texts) > 1000 if show_progress is None else show_progress
         chosen = self.select_demos(task, texts, n_demos, selection, seed) if n_demos else [[]] * len(texts)
         vectors = None
-        can_cache = n_demos > 0 and selection == "fixed" and self.config.pooling == "last"
-        if can_cache and (prefix_cache is None or prefix_cache):
-            if mode == "text":
-                parts = [p for d in task.demos[:n_demos] for p in self.prompts.text_demo(task.instruction, d)]
-            else:
-                parts = [p for _ in range(n_demos) for p in self.prompts.soft_demo()]
-                vectors = self.demo_vectors(task)[:n_demos].reshape(-1, self.hidden_size)
-            prefix = Prompt([self.prompts.head, *parts])
-            suffixes = [Prompt([*self.prompts.instructed(task.instruction, t), self.prompts.tail]) for t in texts]
+        # one prefix shared by every query (BOS, the fixed demonstrations, the instruction): compute it once
+        shared = n_demos == 0 or selection == "fixed"
+        if shared and self.config.pooling == "last" and prefix_cache is not False:
+            prefix, vectors = self.shared_prefix(task, n_demos, mode)
+            # the instruction template is the prefix's last part; each query keeps its own text and the tail
+            suffixes = [Prompt([*self.prompts.instructed(task.instruction, t)[1:], self.prompts.tail]) for t in texts]
             return self._finish(self._pooled_with_prefix(prefix, vectors, suffixes, batch_size, show))
         if mode == "text":
             prompts = [
@@ -491,6 +489,19 @@ class EpicEncoder(nn.Module):
                 pool = self.demo_vectors(task)
                 vectors = [pool[c].reshape(-1, self.hidden_size) for c in chosen]
         return self._finish(self._pooled_in_batches(prompts, vectors, batch_size, show))
+
+    def shared_prefix(self, task: Task, n_demos: int, demo_mode: str) -> tuple[Prompt, torch.Tensor | None]:
+        """What every query of ``task`` starts with when its first ``n_demos`` demonstrations are used:
+        BOS, the demonstrations (text, or soft slots with their vectors) and the instruction template."""
+        vectors = None
+        if demo_mode == "text":
+            parts = [p for d in task.demos[:n_demos] for p in self.prompts.text_demo(task.instruction, d)]
+        else:
+            parts = [p for _ in range(n_demos) for p in self.prompts.soft_demo()]
+            if n_demos:
+                vectors = self.demo_vectors(task)[:n_demos].reshape(-1, self.hidden_size)
+        instruction = self.prompts.instructed(task.instruction, "")[0]
+        return Prompt([self.prompts.head, *parts, instruction]), vectors
 
     def encode_documents(
         self,

@@ -27,6 +27,9 @@ def test_mock_run_passes(wrapper_factory):
     assert result.all_passed, failures
 
 
+TEXTS3 = ["Stocks fall in Tokyo", "Team wins the cup final", "New phone launched"]
+
+
 def _batches(texts, size=3):
     return [{"text": texts[i : i + size]} for i in range(0, len(texts), size)]
 
@@ -58,6 +61,26 @@ def test_demonstrations_reach_the_model_for_retrieval_and_classification(tiny, w
         prompt_type=PromptType.document,
     )  # fmt: skip
     np.testing.assert_allclose(docs, tiny.encode_documents(texts), atol=1e-6)
+
+
+def test_modes_of_one_model_share_document_embeddings(tiny, wrapper_factory, monkeypatch):
+    from mteb.types import PromptType
+
+    from epic.evaluation.suite import build_suite, mteb_tasks
+
+    suite = build_suite()
+    meta = mteb_tasks(suite, ["BBCHeadlineRetrieval"])[0].metadata
+    shared: dict = {}
+    kw = dict(task_metadata=meta, hf_split="test", hf_subset="default", prompt_type=PromptType.document)
+    first = wrapper_factory("none", suite, document_cache=shared).encode(_batches(TEXTS3), **kw)
+    calls = []
+    real = tiny.encode_documents
+    monkeypatch.setattr(tiny, "encode_documents", lambda texts, **k: calls.append(texts) or real(texts, **k))
+    second = wrapper_factory("embedding", suite, document_cache=shared).encode(_batches(TEXTS3[::-1]), **kw)
+    np.testing.assert_array_equal(second, first[::-1])
+    assert calls == []  # served from the shared cache
+    wrapper_factory("embedding", suite).encode(_batches(TEXTS3), **kw)
+    assert len(calls) == 1  # a wrapper without the shared cache encodes for itself
 
 
 def test_examples_file_supplies_demonstrations_for_other_tasks(tiny, wrapper_factory, tmp_path):

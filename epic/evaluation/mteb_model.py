@@ -70,6 +70,7 @@ class EpicMtebEncoder(AbsEncoder):
         examples_dir: str | Path | None = None,
         tasks: dict[str, Task] | None = None,
         batch_size: int = 32,
+        document_cache: dict[str, np.ndarray] | None = None,
     ):
         self.model = model
         self.demo_mode, self.n_demos, self.demo_selection = demo_mode, n_demos, demo_selection
@@ -81,7 +82,8 @@ class EpicMtebEncoder(AbsEncoder):
         revision = f"{identity}-{demo_mode}-k{k}-{demo_selection}"  # one per checkpoint and mode
         n_params = sum(p.numel() for p in model.parameters())
         self.mteb_model_meta = _meta(name, revision, model.hidden_size, n_params, True)
-        self._documents: dict[str, np.ndarray] = {}  # raw documents do not depend on the demo mode
+        # raw documents do not depend on the demo mode: wrappers of one model may share this cache
+        self._documents: dict[str, np.ndarray] = {} if document_cache is None else document_cache
         self.resolved: dict[str, Task] = {}  # what each task was run with (for tests and reports)
         self._warned: set[str] = set()
 

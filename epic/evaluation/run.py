@@ -100,6 +100,7 @@ def evaluate_specs(
         raise ValueError(f"unknown suite {suite!r}: offline | mteb")
     cache = ResultCache(output)
     loaded: dict[str | None, EpicEncoder] = {}
+    documents: dict[str | None, dict] = {}  # per model: retrieval corpora are encoded once for all its modes
     scores: dict[str, dict[str, float]] = {}
     logging.getLogger("mteb").setLevel(logging.ERROR)
     import datasets
@@ -118,6 +119,7 @@ def evaluate_specs(
             wrapper = EpicMtebEncoder(
                 loaded[spec.path], f"epic/{spec.label.split(' · ')[0].replace(' ', '_')}", spec.demo_mode,
                 spec.n_demos, spec.demo_selection, examples_dir, epic_tasks, batch_size,
+                documents.setdefault(spec.path, {}),
             )  # fmt: skip
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
