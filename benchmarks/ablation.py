@@ -54,6 +54,12 @@ def run_variant(
     return evaluate_specs(specs, run / "eval", quiet=True)
 
 
+def parse_variant(spec: str) -> tuple[str, dict]:
+    """``name:field=value,...`` -> (name, TrainConfig overrides)."""
+    name, _, body = spec.partition(":")
+    return name, parse_overrides([kv for kv in body.split(",") if kv])
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="runs/study")
@@ -75,8 +81,7 @@ def main() -> None:
     order = [v.partition(":")[0] for v in a.variant]
     for seed in seeds:  # seed-major: a first comparison arrives before the repeats
         for spec in a.variant:
-            name, _, body = spec.partition(":")
-            overrides = parse_overrides([kv for kv in body.split(",") if kv])
+            name, overrides = parse_variant(spec)
             run_variant(name, overrides, seed, a.steps, out, a.batch_size, a.n_demos, snapshots)
             write_tables(out, order, a.reference)
             print(f"done {name} seed {seed}", flush=True)
