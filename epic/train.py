@@ -181,7 +181,8 @@ class Trainer:
     def _setup_trainable(self) -> None:
         c, m = self.cfg, self.model
         n_layers = len(self._layers())
-        top = list(range(n_layers - c.train_top_layers, n_layers)) if c.train_top_layers else None
+        # more than the backbone has (a recipe made for a deeper model) trains them all
+        top = list(range(max(0, n_layers - c.train_top_layers), n_layers)) if c.train_top_layers else None
         if c.lora and not hasattr(m.backbone, "peft_config"):
             from peft import LoraConfig, get_peft_model
 

@@ -264,3 +264,12 @@ def test_a_task_too_small_for_a_batch_is_reported(tmp_path):
     data.tasks["sents"].batch_size = 13  # 12 examples: not one batch
     with pytest.warns(UserWarning, match=r"'sents': 12"):
         TaskBatchPlan(data, batch_size=8, seed=0)
+
+
+@pytest.mark.parametrize("lora", [True, False])
+def test_more_top_layers_than_the_backbone_has_trains_them_all(tmp_path, tiny_dir, lora):
+    def trainable(top):
+        trainer = Trainer(_config(tmp_path / str(top), tiny_dir, mode="epic", lora=lora, train_top_layers=top))
+        return sorted(n for n, p in trainer.model.named_parameters() if p.requires_grad)
+
+    assert trainable(16) == trainable(None) == trainable(2) != trainable(1)  # the tiny backbone has 2 layers
