@@ -29,15 +29,23 @@ from epic.quickstart import CPU_RECIPE
 from epic.train import TrainConfig, Trainer
 
 
-def step_seconds(overrides: dict, data: str, steps: int, batch_size: int) -> float:
-    """Median seconds of ``steps`` EPIC training steps after one warm-up step."""
-    cfg = TrainConfig(**{
-        **CPU_RECIPE, "data": data, "mode": "epic", "batch_size": batch_size, "max_steps": steps + 1,
-        "output": "/tmp/epic-cpu-recipe", "save_every": 0, "quiet": True, **overrides,
-    })  # fmt: skip
-    trainer = Trainer(cfg)
-    trainer.train_step()
-    return statistics.median(trainer.train_step()["seconds"] for _ in range(steps))
+def step_seconds(variants: list[tuple[str, dict]], data: str, steps: int, batch_size: int) -> dict[str, float]:
+    """Median seconds of ``steps`` EPIC training steps per variant, after one warm-up step each. The
+    variants take their steps in turn (same seeded batches), so drift of a shared machine and the
+    process's own warm-up fall on all of them alike."""
+    trainers = {}
+    for name, overrides in variants:
+        cfg = TrainConfig(**{
+            **CPU_RECIPE, "data": data, "mode": "epic", "batch_size": batch_size, "max_steps": steps + 1,
+            "output": f"/tmp/epic-cpu-recipe-{name}", "save_every": 0, "quiet": True, **overrides,
+        })  # fmt: skip
+        trainers[name] = Trainer(cfg)
+        trainers[name].train_step()
+    times: dict[str, list[float]] = {name: [] for name in trainers}
+    for _ in range(steps):
+        for name, trainer in trainers.items():
+            times[name].append(trainer.train_step()["seconds"])
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def encode_seconds(num_layers: int | None, texts: list[str], task) -> float:
@@ -54,7 +62,7 @@ def main() -> None:
     p.add_argument("--variant", action="append", required=True, help="name:field=value,... (TrainConfig)")
     p.add_argument("--study", default="runs/study60", help="ablation output folder with the variants' scores")
     p.add_argument("--reference", default=None, help="variant the ratios are relative to (default: the first)")
-    p.add_argument("--steps", type=int, default=3, help="timed training steps per variant")
+    p.add_argument("--steps", type=int, default=6, help="timed training steps per variant")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--budget", type=int, default=60, help="steps per model in the quickstart budget")
     p.add_argument("--threads", type=int, default=2)
@@ -66,11 +74,8 @@ def main() -> None:
     suite = build_suite()["BBCNewsClassification"]
     texts, task = suite.data["test"]["text"][:64], suite.epic_task()
     scores, _ = collect(Path(a.study), [name for name, _ in variants])
-    timed = {}
-    for name, overrides in variants:
-        timed[name] = (step_seconds(overrides, data, a.steps, a.batch_size),
-                       encode_seconds(overrides.get("num_layers"), texts, task))  # fmt: skip
-        print(f"timed {name}: {timed[name][0]:.2f} s/step, {timed[name][1]:.1f} s to encode", flush=True)
+    steps = step_seconds(variants, data, a.steps, a.batch_size)
+    timed = {name: (steps[name], encode_seconds(kw.get("num_layers"), texts, task)) for name, kw in variants}
     ref_step, ref_encode = timed[reference]
     rows = []
     for name, overrides in variants:
