@@ -16,8 +16,9 @@ from pathlib import Path
 
 # The CPU recipe: LoRA on the top 8 of 30 layers, short sequences, a learning rate that leaves the
 # chance-level plateau within 60 steps. Top 16 scores far higher but costs 1.28x per EPIC step and 1.46x
-# per contrastive step, which puts the quickstart over its 30 minutes (docs/study.md, section 6). Demo vectors keep their gradient (the library default): detaching
-# them saved no measurable time and cost quality with demonstrations (docs/study.md, section 2).
+# per contrastive step, which puts the quickstart over its 30 minutes (docs/study.md, section 6).
+# Demo vectors keep their gradient (the library default): detaching them saved no measurable time
+# and cost quality with demonstrations (docs/study.md, section 2).
 CPU_RECIPE = dict(
     train_top_layers=8,
     lora_r=16,
