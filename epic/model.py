@@ -475,8 +475,7 @@ class EpicEncoder(nn.Module):
         shared = n_demos == 0 or selection == "fixed"
         if shared and self.config.pooling == "last" and prefix_cache is not False:
             prefix, vectors = self.shared_prefix(task, n_demos, mode)
-            # the instruction template is the prefix's last part; each query keeps its own text and the tail
-            suffixes = [Prompt([*self.prompts.instructed(task.instruction, t)[1:], self.prompts.tail]) for t in texts]
+            suffixes = [Prompt([*self.prompts.query_body(t), self.prompts.tail]) for t in texts]
             return self._finish(self._pooled_with_prefix(prefix, vectors, suffixes, batch_size, show))
         if mode == "text":
             prompts = [
@@ -500,8 +499,7 @@ class EpicEncoder(nn.Module):
             parts = [p for _ in range(n_demos) for p in self.prompts.soft_demo()]
             if n_demos:
                 vectors = self.demo_vectors(task)[:n_demos].reshape(-1, self.hidden_size)
-        instruction = self.prompts.instructed(task.instruction, "")[0]
-        return Prompt([self.prompts.head, *parts, instruction]), vectors
+        return Prompt([self.prompts.head, *parts, self.prompts.instruction(task.instruction)]), vectors
 
     def encode_documents(
         self,

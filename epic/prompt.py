@@ -104,13 +104,17 @@ class PromptBuilder:
         return Part(SLOT, "", [self.pad_id])
 
     # -- pieces -------------------------------------------------------------------------------
+    def instruction(self, instruction: str) -> Part:
+        """``<instruct>{instruction}\\n<query>``: the same for every query of a task."""
+        return self._template(f"<instruct>{instruction}\n<query>")
+
+    def query_body(self, text: str, limit: int | None = None) -> list[Part]:
+        """``{text}\\n<response>``: what follows the instruction."""
+        return [self._user(text, limit or self.max_length), self._template("\n<response>")]
+
     def instructed(self, instruction: str, text: str, limit: int | None = None) -> list[Part]:
         """``<instruct>{instruction}\\n<query>{text}\\n<response>`` as three parts."""
-        return [
-            self._template(f"<instruct>{instruction}\n<query>"),
-            self._user(text, limit or self.max_length),
-            self._template("\n<response>"),
-        ]
+        return [self.instruction(instruction), *self.query_body(text, limit)]
 
     def text_demo(self, instruction: str, demo: Demo) -> list[Part]:
         parts = self.instructed(instruction, demo.query, self.demo_max_length)

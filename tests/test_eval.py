@@ -41,7 +41,7 @@ def test_demonstrations_reach_the_model_for_retrieval_and_classification(tiny, w
 
     suite = build_suite()
     tasks = {t.metadata.name: t for t in mteb_tasks(suite, ["BBCHeadlineRetrieval", "BBCNewsClassification"])}
-    texts = ["Stocks fall in Tokyo", "Team wins the cup final", "New phone launched"]
+    texts = TEXTS3
     for name, prompt_type in (("BBCHeadlineRetrieval", PromptType.query), ("BBCNewsClassification", None)):
         meta = tasks[name].metadata
         task = suite[name].epic_task()
