@@ -47,6 +47,7 @@ class QuickstartConfig:
     threads: int = 2
     seed: int = 42
     skip_peer: bool = False
+    train_top_layers: int | None = None  # LoRA on the top N layers (default: the recipe's)
 
 
 def _say(msg: str) -> None:
@@ -71,6 +72,8 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
     timings["data"] = time.perf_counter() - t0
 
     recipe = GPU_RECIPE if cfg.gpu else CPU_RECIPE
+    if cfg.train_top_layers is not None:
+        recipe = {**recipe, "train_top_layers": cfg.train_top_layers}
     steps = cfg.steps * (10 if cfg.gpu else 1)
     models = {"epic": out / "model", "contrastive": out / "baseline"}
     for i, (mode, final) in enumerate(models.items()):

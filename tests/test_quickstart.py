@@ -14,13 +14,18 @@ def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
 
     monkeypatch.setenv("EPIC_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "qs"
-    cfg = QuickstartConfig(output=str(out), model=str(tiny_dir), steps=2, batch_size=4, skip_peer=True, threads=1)
+    cfg = QuickstartConfig(
+        output=str(out), model=str(tiny_dir), steps=2, batch_size=4, skip_peer=True, threads=1, train_top_layers=1
+    )
     table = run_quickstart(cfg)
     for name in ("model/epic_config.json", "baseline/epic_config.json", "report.md", "report.png"):
         assert (out / name).is_file(), name
     assert json.loads((out / "model" / "epic_config.json").read_text())["demo_mode"] == "embedding"
     assert json.loads((out / "baseline" / "epic_config.json").read_text())["demo_mode"] == "none"
+    for mode in ("epic", "contrastive"):  # the override reaches both trainings, and the report says so
+        assert json.loads((out / "runs" / mode / "train_config.json").read_text())["train_top_layers"] == 1
     report = (out / "report.md").read_text()
+    assert "'train_top_layers': 1" in report
     scores = json.loads((out / "quickstart.json").read_text())["scores"]
     assert set(scores) == {"untrained · zero-shot", "contrastive · zero-shot", "EPIC · zero-shot", "EPIC · 3 demos"}
     for per_task in scores.values():  # the report shows exactly the measured means
