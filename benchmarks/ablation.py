@@ -1,16 +1,17 @@
 """Ablation / comparison runner: train each variant with the same data, steps and recipe, for several
 seeds, evaluate on the offline suite, and print mean ± spread (a markdown table).
 
-    python benchmarks/ablation.py --out runs/study --steps 120 --seeds 42,43 \\
+    python benchmarks/ablation.py --out runs/study --seeds 42,43 \\
         --variant "epic:mode=epic" --variant "contrastive:mode=contrastive" --variant "text-icl:mode=text-icl" \\
         --variant "epic-linear:mode=epic,projection=linear" --variant "epic-1vec:mode=epic,vectors_per_demo=1"
 
-Each variant is ``name:field=value,...`` over TrainConfig (on top of the quickstart CPU recipe). EPIC
-and text-ICL variants are evaluated zero-shot and with 3 demonstrations of their own kind. Finished
-runs and evaluations are reused, so the command can be rerun after an interruption. The tables are
-rebuilt from every finished run under ``--out``, so several workers (e.g. one per seed, ``--threads 1``
-each) can share one output folder. ``--snapshots 20,40`` also saves ``model-step20`` … for
-``benchmarks/steps_curve.py``.
+Each variant is ``name:field=value,...`` over TrainConfig, on top of the quickstart's CPU recipe and
+steps (``--steps`` overrides; the top-8, 60-step runs of docs/study.md sections 1-5 add
+``train_top_layers=8`` to each variant and ``--steps 60``). EPIC and text-ICL variants are evaluated
+zero-shot and with 3 demonstrations of their own kind. Finished runs and evaluations are reused, so the
+command can be rerun after an interruption. The tables are rebuilt from every finished run under
+``--out``, so several workers (e.g. one per seed, ``--threads 1`` each) can share one output folder.
+``--snapshots 20,40`` also saves ``model-step20`` … for ``benchmarks/steps_curve.py``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import torch
 from epic.builddata import default_train_data
 from epic.config import from_dict, parse_overrides
 from epic.evaluation.run import EvalSpec, evaluate_specs
-from epic.quickstart import CPU_RECIPE
+from epic.quickstart import CPU_RECIPE, QuickstartConfig
 from epic.train import TrainConfig, Trainer
 
 
@@ -63,7 +64,7 @@ def parse_variant(spec: str) -> tuple[str, dict]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="runs/study")
-    p.add_argument("--steps", type=int, default=120)
+    p.add_argument("--steps", type=int, default=QuickstartConfig.steps)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--seeds", default="42,43")
     p.add_argument("--n-demos", type=int, default=3)

@@ -4,12 +4,13 @@ Times EPIC training steps (and, where the backbone is cut to its first L layers,
 variant of the quickstart's CPU recipe in one run, so the ratios compare like with like, and joins them
 with the suite scores of the same variants trained by ``benchmarks/ablation.py`` into ``--study``:
 
-    python benchmarks/cpu_recipe.py --study runs/study60 --reference grad-through-demos \\
-        --variant "grad-through-demos:" --variant "top-4:train_top_layers=4" \\
-        --variant "top-16:train_top_layers=16" --variant "first-20:num_layers=20"
+    python benchmarks/cpu_recipe.py --study runs/study --reference top-16 \\
+        --variant "top-16:train_top_layers=16" --variant "top-8:train_top_layers=8" \\
+        --variant "top-4:train_top_layers=4" --variant "first-20:num_layers=20"
 
 Each variant is ``name:field=value,...`` over TrainConfig on top of the CPU recipe (mode epic), named as
-in the ablation so its scores are found; a variant without finished runs gets timings only.
+in the ablation so its scores are found; a variant without finished runs gets timings only. The
+training minutes are for ``--budget`` steps (default: the quickstart's).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from epic.bench import machine, markdown_table, setup_threads
 from epic.builddata import default_train_data
 from epic.evaluation.suite import build_suite
 from epic.model import EpicEncoder
-from epic.quickstart import CPU_RECIPE
+from epic.quickstart import CPU_RECIPE, QuickstartConfig
 from epic.train import TrainConfig, Trainer
 
 
@@ -60,11 +61,11 @@ def encode_seconds(num_layers: int | None, texts: list[str], task) -> float:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--variant", action="append", required=True, help="name:field=value,... (TrainConfig)")
-    p.add_argument("--study", default="runs/study60", help="ablation output folder with the variants' scores")
+    p.add_argument("--study", default="runs/study", help="ablation output folder with the variants' scores")
     p.add_argument("--reference", default=None, help="variant the ratios are relative to (default: the first)")
     p.add_argument("--steps", type=int, default=6, help="timed training steps per variant")
     p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--budget", type=int, default=60, help="steps per model in the quickstart budget")
+    p.add_argument("--budget", type=int, default=QuickstartConfig.steps, help="steps per model")
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()
     setting = setup_threads(a.threads)
