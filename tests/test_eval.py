@@ -41,26 +41,25 @@ def test_demonstrations_reach_the_model_for_retrieval_and_classification(tiny, w
 
     suite = build_suite()
     tasks = {t.metadata.name: t for t in mteb_tasks(suite, ["BBCHeadlineRetrieval", "BBCNewsClassification"])}
-    texts = TEXTS3
     for name, prompt_type in (("BBCHeadlineRetrieval", PromptType.query), ("BBCNewsClassification", None)):
         meta = tasks[name].metadata
         task = suite[name].epic_task()
         assert len(task.demos) >= 2 and task.symmetric == (name != "BBCHeadlineRetrieval")
         got = wrapper_factory("embedding", suite).encode(
-            _batches(texts), task_metadata=meta, hf_split="test", hf_subset="default", prompt_type=prompt_type
+            _batches(TEXTS3), task_metadata=meta, hf_split="test", hf_subset="default", prompt_type=prompt_type
         )
         zero = wrapper_factory("none", suite).encode(
-            _batches(texts), task_metadata=meta, hf_split="test", hf_subset="default", prompt_type=prompt_type
+            _batches(TEXTS3), task_metadata=meta, hf_split="test", hf_subset="default", prompt_type=prompt_type
         )
-        direct = tiny.encode_queries(texts, task=task, n_demos=2, demo_mode="embedding")
+        direct = tiny.encode_queries(TEXTS3, task=task, n_demos=2, demo_mode="embedding")
         np.testing.assert_allclose(got, direct, atol=1e-6)
         assert np.abs(got - zero).max() > 1e-4
     # documents of a retrieval task are encoded raw, without instruction or demonstrations
     docs = wrapper_factory("embedding", suite).encode(
-        _batches(texts), task_metadata=tasks["BBCHeadlineRetrieval"].metadata, hf_split="test", hf_subset="default",
+        _batches(TEXTS3), task_metadata=tasks["BBCHeadlineRetrieval"].metadata, hf_split="test", hf_subset="default",
         prompt_type=PromptType.document,
     )  # fmt: skip
-    np.testing.assert_allclose(docs, tiny.encode_documents(texts), atol=1e-6)
+    np.testing.assert_allclose(docs, tiny.encode_documents(TEXTS3), atol=1e-6)
 
 
 def test_modes_of_one_model_share_document_embeddings(tiny, wrapper_factory, monkeypatch):
