@@ -32,7 +32,15 @@ from epic.train import TrainConfig, Trainer
 
 
 def run_variant(
-    name: str, overrides: dict, seed: int, steps: int, out: Path, batch_size: int, n_demos: int, snapshots: set[int]
+    name: str,
+    overrides: dict,
+    seed: int,
+    steps: int,
+    out: Path,
+    batch_size: int,
+    n_demos: int,
+    snapshots: set[int],
+    train_only: bool = False,
 ) -> dict[str, dict[str, float]]:
     run = out / f"{name}-s{seed}"
     final = run / "model"
@@ -47,6 +55,8 @@ def run_variant(
                 trainer.model.save_pretrained(run / f"model-step{trainer.step}")
 
         Trainer(cfg).train(callback=snapshot)
+    if train_only:
+        return {}
     mode = overrides.get("mode", "epic")
     specs = [EvalSpec(f"{name} · zero-shot", "epic", str(final), "none", 0)]
     if mode != "contrastive":
@@ -71,6 +81,7 @@ def main() -> None:
     p.add_argument("--variant", action="append", default=[], help="name:field=value,field=value")
     p.add_argument("--snapshots", default="", help="also save the model at these steps, e.g. 20,40")
     p.add_argument("--threads", type=int, default=None, help="torch threads (one per worker when sharing cores)")
+    p.add_argument("--train-only", action="store_true", help="train (with the learning curve), skip the suite")
     p.add_argument("--report-only", action="store_true", help="rebuild the tables from finished runs; train nothing")
     p.add_argument("--reference", default=None, help="variant to compare every other against, seed by seed")
     a = p.parse_args()
@@ -83,7 +94,7 @@ def main() -> None:
     for seed in seeds:  # seed-major: a first comparison arrives before the repeats
         for spec in a.variant:
             name, overrides = parse_variant(spec)
-            run_variant(name, overrides, seed, a.steps, out, a.batch_size, a.n_demos, snapshots)
+            run_variant(name, overrides, seed, a.steps, out, a.batch_size, a.n_demos, snapshots, a.train_only)
             write_tables(out, order, a.reference)
             print(f"done {name} seed {seed}", flush=True)
     write_tables(out, order, a.reference)

@@ -80,3 +80,55 @@ def info_nce(
             allowed[rows, total + labels * h + j] = True
         scores = scores.masked_fill(~allowed, float("-inf"))
     return F.cross_entropy(scores, labels)
+
+
+class LogitScale(torch.nn.Module):
+    """The InfoNCE temperature, fixed or learned (CLIP-style: a log-parameter, clamped).
+
+    Learned, it lets the model lower a too-sharp scale in a few steps instead of flattening its
+    similarities to escape confidently wrong scores; the clamp keeps it within ``[1/max_temp, 1/min_temp]``.
+    """
+
+    def __init__(
+        self, temperature: float, learn: bool = False, min_temperature: float = 0.01, max_temperature: float = 1.0
+    ):
+        super().__init__()
+        self.min_temperature, self.max_temperature = min_temperature, max_temperature
+        self.log_temperature = torch.nn.Parameter(torch.tensor(float(temperature)).log(), requires_grad=learn)
+
+    def forward(self) -> torch.Tensor:
+        return self.log_temperature.exp().clamp(self.min_temperature, self.max_temperature)
+
+
+@torch.no_grad()
+def batch_geometry(queries: torch.Tensor, positives: torch.Tensor, negatives: torch.Tensor | None) -> dict[str, float]:
+    """Health of a batch's pooled vectors: mean positive and hardest-negative cosine of the queries,
+    mean pairwise cosine of every vector, and the share of the squared norm in the 3 largest dimensions
+    (outlier dimensions dominating cosine show as a large share)."""
+    q = F.normalize(queries.float(), dim=-1)
+    p = F.normalize(positives.float(), dim=-1)
+    cands = (
+        p
+        if negatives is None or not negatives.numel()
+        else torch.cat([p, F.normalize(negatives.float(), dim=-1).reshape(-1, p.shape[1])])
+    )
+    sims = q @ cands.T
+    b = q.shape[0]
+    pos = sims[torch.arange(b), torch.arange(b)]
+    others = sims.clone()
+    others[torch.arange(b), torch.arange(b)] = float("-inf")
+    everything = torch.cat(
+        [queries, positives]
+        + ([negatives.reshape(-1, queries.shape[1])] if negatives is not None and negatives.numel() else [])
+    ).float()
+    u = F.normalize(everything, dim=-1)
+    n = u.shape[0]
+    pairwise = ((u @ u.T).sum() - n) / max(1, n * (n - 1))
+    sq = everything.pow(2)
+    top3 = sq.topk(min(3, sq.shape[1]), dim=-1).values.sum(-1) / sq.sum(-1).clamp_min(1e-12)
+    return {
+        "pos_cos": pos.mean().item(),
+        "hard_neg_cos": others.max(-1).values.mean().item() if cands.shape[0] > 1 else float("nan"),
+        "pairwise_cos": pairwise.item(),
+        "top3_share": top3.mean().item(),
+    }

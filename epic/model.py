@@ -60,7 +60,7 @@ class EpicConfig:
 
     backbone: str = DEFAULT_BACKBONE  # "default", a local HF folder, or "backbone" (inside the saved model)
     num_layers: int | None = None  # keep only the first L decoder layers (CPU-efficient option)
-    pooling: str = "last"  # last | mean
+    pooling: str = "last"  # last | mean | wmean (position-weighted mean, SGPT)
     normalize: bool = True
     max_length: int = 512  # tokens of the user's text
     demo_max_length: int = 256  # tokens of each demonstration query / response in text mode
@@ -77,7 +77,7 @@ class EpicConfig:
 
     def __post_init__(self) -> None:
         checks = {
-            "pooling": ("last", "mean"),
+            "pooling": ("last", "mean", "wmean"),
             "projection": ("rescale", "linear", "mlp"),
             "padding_side": ("left", "right"),
             "demo_mode": DEMO_MODES,
@@ -272,9 +272,12 @@ class EpicEncoder(nn.Module):
         return self.pool(hidden, batch["attention_mask"])
 
     def pool(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Last-token (the final attended position, right for left and right padding) or mean pooling."""
-        if self.config.pooling == "mean":
+        """Last-token (the final attended position, right for left and right padding), mean, or
+        position-weighted mean pooling (weights 1..n over each text's attended positions)."""
+        if self.config.pooling in ("mean", "wmean"):
             m = mask.unsqueeze(-1).to(hidden.dtype)
+            if self.config.pooling == "wmean":
+                m = m * m.cumsum(1)
             return ((hidden * m).sum(1) / m.sum(1)).float()
         positions = torch.arange(mask.shape[1], device=mask.device)
         last = (mask * positions).argmax(-1)

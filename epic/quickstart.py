@@ -29,6 +29,8 @@ CPU_RECIPE = dict(
     hard_negatives=1,
     lr=4e-4,  # 2e-4 stalls at chance-level training loss within this budget (docs/study.md)
     warmup_steps=10,
+    eval_examples=16,  # a fixed validation batch per task, scored at step 0 and every 5 steps
+    eval_every=5,
 )
 GPU_RECIPE = dict(
     lora_r=32, lora_alpha=64, query_max_length=256, passage_max_length=256, demo_max_length=256,
@@ -59,6 +61,7 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
 
     from .builddata import default_train_data
     from .evaluation.run import EvalSpec, evaluate_specs, minilm_path, plot_summary
+    from .telemetry import plot_learning_curves, read_log
     from .train import TrainConfig, Trainer
 
     torch.set_num_threads(cfg.threads)
@@ -106,22 +109,18 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
 
     table = (out / "eval" / "summary.md").read_text().strip()  # with each task's metric
     plot_summary(scores, out / "report.png", "epic quickstart: offline suite (main score x 100)")
-    logs = {m: _last_log(out / "runs" / m) for m in models}
+    runs = {m: out / "runs" / m for m in models}
+    logs = {m: read_log(run / "train_log.jsonl") for m, run in runs.items()}
+    plot_learning_curves(runs, out / "curves.png", "epic quickstart: learning curves (held-out validation batches)")
     report = _report(cfg, table, scores, timings, logs, steps, recipe)
     (out / "report.md").write_text(report)
     (out / "quickstart.json").write_text(json.dumps({"config": asdict(cfg), "scores": scores}, indent=2) + "\n")
     return table
 
 
-def _last_log(run: Path) -> dict:
-    path = run / "train_log.jsonl"
-    if not path.is_file():
-        return {}
-    lines = path.read_text().splitlines()
-    return json.loads(lines[-1]) if lines else {}
-
-
 def _report(cfg, table, scores, timings, logs, steps, recipe) -> str:
+    from .telemetry import curve_summary
+
     def mean(label: str) -> float:
         vals = scores.get(label, {})
         return 100 * sum(vals.values()) / max(1, len(vals))
@@ -146,12 +145,15 @@ def _report(cfg, table, scores, timings, logs, steps, recipe) -> str:
     ]
     if "all-MiniLM-L6-v2" in scores:
         lines.append(f"- all-MiniLM-L6-v2 (a trained 22M encoder): {mean('all-MiniLM-L6-v2'):.1f}.")
-    lines += ["", "Final training log lines:", ""]
-    for mode, rec in logs.items():
-        if rec:
+    lines += ["", "Training (final step; validation loss on held-out batches of each task):", ""]
+    for mode, (steps_log, evals) in logs.items():
+        if steps_log:
+            rec = steps_log[-1]
             lines.append(
-                f"- {mode}: step {rec['step']}, loss {rec['loss']:.3f}, {rec['examples_per_s']:.2f} examples/s"
+                f"- {mode}: step {rec['step']}, loss {rec['loss']:.3f}, {rec['examples_per_s']:.2f} examples/s; "
+                f"{curve_summary(evals)}"
             )
+    lines += ["", "Learning curves: `curves.png` (validation loss, gradient norm, cosine geometry per step)."]
     lines += ["", "Wall-clock (this run, seconds): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()), ""]
     lines.append(
         "A small CPU budget: differences of a point or two are within the noise of one seed. "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import shutil
 import sys
@@ -32,12 +33,15 @@ from tqdm.auto import tqdm
 
 from .batches import TaskBatchPlan, TrainBatch, make_batch
 from .data import Demo, load_train_data
-from .loss import info_nce, world
+from .loss import LogitScale, batch_geometry, info_nce, world
 from .model import EpicEncoder, _atomic_dir, replace_dir
 from .prompt import Prompt
+from .telemetry import RunLog
+from .validation import split_validation, validation_batches
 
 MODES = ("epic", "text-icl", "contrastive")
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+REPORT_TO = ("none", "tensorboard")
 INFERENCE_MODE = {"epic": "embedding", "text-icl": "text", "contrastive": "none"}
 
 
@@ -58,7 +62,9 @@ class TrainConfig:
     max_steps: int = 100
     batch_size: int = 16  # per process, for tasks without their own
     hard_negatives: int = 1
-    temperature: float = 0.02
+    temperature: float = 0.02  # InfoNCE temperature (its start value when learned)
+    learn_temperature: bool = False  # a learned logit scale, clamped to temperatures in [0.01, 1]
+    temperature_lr: float = 0.02  # its own lr: at the model's lr a log-scale would barely move in a run
     lr: float = 1e-4
     warmup_steps: int = 0
     weight_decay: float = 0.0
@@ -69,6 +75,7 @@ class TrainConfig:
     zero_shot_loss: bool = True
     projection: str = "rescale"
     center: bool = False
+    pooling: str = "last"  # last | mean | wmean (position-weighted mean), for a fresh backbone
     vectors_per_demo: int = 2
     demo_markers: bool = True
     # what is trained
@@ -90,6 +97,9 @@ class TrainConfig:
     # bookkeeping
     save_every: int = 50
     log_every: int = 1
+    eval_examples: int = 0  # held out of training per task (docs: the learning curve); 0 = none
+    eval_every: int = 0  # validation loss at step 0 and every N steps (0 = only at the end)
+    report_to: str = "none"  # none | tensorboard (scalars in OUTPUT/tensorboard)
     merge_lora: bool = False
     resume: bool = False
     threads: int | None = None
@@ -100,6 +110,12 @@ class TrainConfig:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if self.max_demos < 0 or self.hard_negatives < 0 or self.max_steps < 1:
             raise ValueError("max_demos and hard_negatives must be >= 0 and max_steps >= 1")
+        if self.report_to not in REPORT_TO:
+            raise ValueError(f"report_to must be one of {REPORT_TO}, got {self.report_to!r}")
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        if self.eval_examples < 0 or self.eval_every < 0:
+            raise ValueError("eval_examples and eval_every must be >= 0")
 
 
 @dataclass
@@ -140,7 +156,10 @@ class Trainer:
             print(f"epic train: skipped {len(self.data.skipped)} bad line(s):", file=sys.stderr)
             for msg in self.data.skipped[:20]:
                 print(f"  {msg}", file=sys.stderr)
+        self.data, held_out = split_validation(self.data, config.eval_examples)
+        self.validation = validation_batches(held_out, self.data.tasks, config.batch_size, config.hard_negatives)
         self.plan = TaskBatchPlan(self.data, config.batch_size, self.world_size, config.seed)
+        self.logit_scale = LogitScale(config.temperature, config.learn_temperature)
         torch.manual_seed(config.seed)
         self.model = model if model is not None else self._load_model()
         self._setup_trainable()
@@ -148,10 +167,11 @@ class Trainer:
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         decay = [p for p in self.params if p.ndim >= 2]
         no_decay = [p for p in self.params if p.ndim < 2]
-        self.optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=config.lr,
-        )
+        groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+        if config.learn_temperature:
+            self.params.append(self.logit_scale.log_temperature)
+            groups.append({"params": [self.logit_scale.log_temperature], "weight_decay": 0.0, "scale_lr": True})
+        self.optimizer = torch.optim.AdamW(groups, lr=config.lr)
         self.step = 0
         if config.resume:
             self.load_checkpoint()
@@ -168,6 +188,7 @@ class Trainer:
             overrides = dict(
                 projection=c.projection,
                 center=c.center,
+                pooling=c.pooling,
                 vectors_per_demo=c.vectors_per_demo,
                 demo_markers=c.demo_markers,
                 num_layers=c.num_layers,
@@ -256,25 +277,43 @@ class Trainer:
                     index.append(pair_row[j])
         return StepInputs(base, icl, rows, torch.tensor(index, dtype=torch.long), b, h, batch.task.in_batch_negatives)
 
-    def loss_from(self, E: torch.Tensor, QI: torch.Tensor | None, inp: StepInputs) -> tuple[torch.Tensor, dict]:
-        """The loss from the pooled embeddings of ``base`` (E) and of the ``icl`` queries (QI)."""
-        c, b, h = self.cfg, inp.b, inp.h
-        nce = partial(
+    def _nce(self, inp: StepInputs, cross_device: bool):
+        return partial(
             info_nce,
-            temperature=c.temperature,
+            temperature=self.logit_scale(),
             in_batch_negatives=inp.in_batch_negatives,
-            cross_device=c.cross_device_negatives and self.world_size > 1,
+            cross_device=cross_device,
         )
-        q0, pos = E[:b], E[b : 2 * b]
-        neg = E[2 * b : 2 * b + b * h].reshape(b, h, -1) if h else None
-        metrics = {}
+
+    @staticmethod
+    def split_base(E: torch.Tensor, inp: StepInputs) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Zero-shot queries (B, d), positives (B, d) and hard negatives (B, H, d) or None, from f(base)."""
+        b, h = inp.b, inp.h
+        return E[:b], E[b : 2 * b], E[2 * b : 2 * b + b * h].reshape(b, h, -1) if h else None
+
+    @staticmethod
+    def with_demos(q0: torch.Tensor, QI: torch.Tensor | None, inp: StepInputs) -> torch.Tensor:
+        """The queries as encoded with their demonstrations (zero-shot where a query drew none)."""
         if QI is None:
-            loss = nce(q0, pos, neg)
-        else:
+            return q0
+        return q0.index_put((torch.tensor(inp.icl_rows, device=q0.device),), QI)
+
+    def loss_from(self, E: torch.Tensor, QI: torch.Tensor | None, inp: StepInputs) -> tuple[torch.Tensor, dict]:
+        """The loss from the pooled embeddings of ``base`` (E) and of the ``icl`` queries (QI).
+
+        InfoNCE of the queries with their demonstrations (+ of the zero-shot queries for EPIC's
+        zero-shot term). The formula is the same whatever the demo draw, so every process issues the
+        same collectives even when none of its queries drew a demonstration.
+        """
+        c = self.cfg
+        nce = self._nce(inp, c.cross_device_negatives and self.world_size > 1)
+        q0, pos, neg = self.split_base(E, inp)
+        loss = nce(self.with_demos(q0, QI, inp), pos, neg)
+        if c.mode == "epic" and c.zero_shot_loss:
+            loss = loss + nce(q0, pos, neg)
+        metrics = batch_geometry(q0, pos, neg)
+        if QI is not None:
             rows = torch.tensor(inp.icl_rows, device=E.device)
-            loss = nce(q0.index_put((rows,), QI), pos, neg)
-            if c.mode == "epic" and c.zero_shot_loss:
-                loss = loss + nce(q0, pos, neg)
             metrics["demo_cos"] = F.cosine_similarity(QI.detach(), q0[rows].detach(), dim=-1).mean().item()
         return loss, metrics
 
@@ -347,13 +386,18 @@ class Trainer:
         c = self.cfg
         batch = make_batch(self.plan, self.step, c.hard_negatives, c.max_demos, self.rank)
         for group in self.optimizer.param_groups:
-            group["lr"] = self.lr_at(self.step)
+            group["lr"] = self.lr_at(self.step) * (c.temperature_lr / c.lr if group.get("scale_lr") else 1.0)
         t0 = time.perf_counter()
         inp = self.prepare(batch)
         loss, metrics = self.forward_backward(inp)
+        if not math.isfinite(loss):
+            raise FloatingPointError(
+                f"epic train: non-finite loss {loss} at step {self.step + 1} (task {batch.task.name}); "
+                "nothing was saved from this step (lower lr, or raise temperature)"
+            )
         self._sync_gradients()
-        if c.max_grad_norm:
-            torch.nn.utils.clip_grad_norm_(self.params, c.max_grad_norm)
+        # the norm before clipping (inf: measure only), a signal of too large or vanishing steps
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.params, c.max_grad_norm or float("inf")).item()
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
@@ -363,11 +407,43 @@ class Trainer:
             "task": batch.task.name,
             "loss": loss,
             "lr": self.lr_at(self.step - 1),
+            "grad_norm": grad_norm,
+            "logit_scale": 1.0 / self.logit_scale().item(),
             **metrics,
             "examples_per_s": len(batch.queries) * self.world_size / seconds,
             "tokens": sum(len(p) for p in inp.base + inp.icl),
             "seconds": seconds,
         }
+
+    @torch.no_grad()
+    def evaluate(self) -> dict:
+        """Validation loss per task at the current weights: zero-shot, and with fixed in-batch
+        demonstrations for the modes that use them. Local to each process (no collectives)."""
+        m = self.model
+        m.eval()
+        zero_shot: dict[str, float] = {}
+        with_demos: dict[str, float] = {}
+        for name, batches in self.validation.items():
+            zs, wd = [], []
+            for batch in batches:
+                inp = self.prepare(batch)
+                E = m.embed(inp.base)
+                QI = m.embed(inp.icl, self._demo_vectors(E, inp.demo_index)) if inp.icl else None
+                nce = self._nce(inp, cross_device=False)
+                q0, pos, neg = self.split_base(E, inp)
+                zs.append(nce(q0, pos, neg).item())
+                if QI is not None:
+                    wd.append(nce(self.with_demos(q0, QI, inp), pos, neg).item())
+            zero_shot[name] = sum(zs) / len(zs)
+            if wd:
+                with_demos[name] = sum(wd) / len(wd)
+        m.train()
+        record = {"step": self.step, "eval_loss": sum(zero_shot.values()) / len(zero_shot)}
+        record.update({f"eval_loss/{t}": v for t, v in zero_shot.items()})
+        if with_demos:
+            record["eval_loss_demos"] = sum(with_demos.values()) / len(with_demos)
+            record.update({f"eval_loss_demos/{t}": v for t, v in with_demos.items()})
+        return record
 
     # -- the loop -----------------------------------------------------------------------------------
     def train(self, callback=None) -> Path:
@@ -376,13 +452,16 @@ class Trainer:
         if self.rank == 0:
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / "train_config.json").write_text(json.dumps(dataclasses.asdict(c), indent=2) + "\n")
-        log_path = self.out / "train_log.jsonl"
+        log = RunLog(self.out, c.report_to, enabled=self.rank == 0)
+        if self.validation and self.step == 0:
+            log.write(self.evaluate())
         bar = tqdm(total=c.max_steps, initial=self.step, disable=c.quiet or self.rank != 0, desc=f"train {c.mode}")
         while self.step < c.max_steps:
             record = self.train_step()
-            if self.rank == 0 and (self.step % c.log_every == 0 or self.step == c.max_steps):
-                with log_path.open("a") as fh:
-                    fh.write(json.dumps(record) + "\n")
+            if self.step % c.log_every == 0 or self.step == c.max_steps:
+                log.write(record)
+            if self.validation and ((c.eval_every and self.step % c.eval_every == 0) or self.step == c.max_steps):
+                log.write(self.evaluate())
             bar.update(1)
             bar.set_postfix(
                 {k: f"{v:.3g}" for k, v in record.items() if k in ("loss", "lr", "demo_cos", "examples_per_s")}
@@ -392,6 +471,7 @@ class Trainer:
             if callback is not None:
                 callback(self, record)
         bar.close()
+        log.close()
         final = Path(c.model_dir) if c.model_dir else self.out / "model"
         if self.rank == 0:
             self.model.save_pretrained(final, merge_lora=c.merge_lora)
@@ -403,6 +483,7 @@ class Trainer:
     def _trainable_state(self) -> dict[str, torch.Tensor]:
         state = {n: p.detach().cpu().contiguous() for n, p in self.model.named_parameters() if p.requires_grad}
         state.update({f"projector.{n}": b.detach().cpu() for n, b in self.model.projector.named_buffers()})
+        state["logit_scale.log_temperature"] = self.logit_scale.log_temperature.detach().cpu().reshape(1)
         return state
 
     def save_checkpoint(self) -> None:
@@ -440,12 +521,13 @@ class Trainer:
         weights = load_file(str(ckpt / "trainable.safetensors"))
         params = dict(self.model.named_parameters())
         buffers = {f"projector.{n}": b for n, b in self.model.projector.named_buffers()}
+        buffers["logit_scale.log_temperature"] = self.logit_scale.log_temperature
         with torch.no_grad():
             for name, value in weights.items():
                 target = params.get(name, buffers.get(name))
                 if target is None:
                     raise ValueError(f"{ckpt}: checkpoint has {name!r}, which this model does not")
-                target.copy_(value)
+                target.copy_(value.reshape(target.shape))
         opt_state: dict[int, dict] = {}
         with safe_open(str(ckpt / "optimizer.safetensors"), framework="pt") as f:
             for key in f.keys():

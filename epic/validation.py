@@ -1,0 +1,77 @@
+"""A fixed validation set per training task: the learning curve you can trust.
+
+The per-step training loss mixes progress with the task of the step's batch (tasks start at very
+different levels), so it cannot show whether a run learns. Here a few examples of every task are held
+out of training, chosen by a hash of their text (the same set for every seed and every run of the same
+data), and scored at fixed batches — fixed positives, fixed hard negatives and, for the modes that use
+demonstrations, fixed in-batch demonstrations — with the training objective. The same numbers at step
+0 and after every ``eval_every`` steps make a curve where only the model changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from .batches import TrainBatch
+from .data import TrainData, TrainExample, TrainTask
+
+EVAL_DEMOS = 3  # demonstrations per query in the with-demonstrations validation loss
+
+
+def _rank_key(ex: TrainExample) -> str:
+    return hashlib.sha256(json.dumps([ex.task, ex.query, ex.pos]).encode()).hexdigest()
+
+
+def split_validation(data: TrainData, per_task: int) -> tuple[TrainData, dict[str, list[TrainExample]]]:
+    """Hold ``per_task`` examples of each task out of ``data`` (at most a tenth of the task's examples).
+
+    Returns the training data without them, and the held-out examples by task. Deterministic: the
+    examples with the smallest hash of (task, query, positives) are held out, whatever the seed.
+    """
+    if per_task <= 0:
+        return data, {}
+    by_task: dict[str, list[int]] = {}
+    for i, ex in enumerate(data.examples):
+        by_task.setdefault(ex.task, []).append(i)
+    held: set[int] = set()
+    validation: dict[str, list[TrainExample]] = {}
+    for task, indices in sorted(by_task.items()):
+        n = min(per_task, len(indices) // 10)
+        if n < 2:  # too small to spare a batch of two
+            continue
+        chosen = sorted(sorted(indices, key=lambda i: _rank_key(data.examples[i]))[:n])
+        held.update(chosen)
+        validation[task] = [data.examples[i] for i in chosen]
+    train = TrainData([ex for i, ex in enumerate(data.examples) if i not in held], data.tasks, data.skipped)
+    return train, validation
+
+
+def validation_batches(
+    validation: dict[str, list[TrainExample]],
+    tasks: dict[str, TrainTask],
+    batch_size: int,
+    hard_negatives: int,
+) -> dict[str, list[TrainBatch]]:
+    """Fixed batches per task: positive ``pos[0]``, the first ``hard_negatives`` mined negatives (or
+    positives of examples half the set away when none are mined), demos = the next pairs of the batch."""
+    out: dict[str, list[TrainBatch]] = {}
+    for name, examples in validation.items():
+        task = tasks[name]
+        size = min(task.batch_size or batch_size, len(examples))
+        batches = []
+        for start in range(0, len(examples) - size + 1, size):
+            part = examples[start : start + size]
+            negatives = []
+            for i, ex in enumerate(part):
+                mined = (ex.neg * hard_negatives)[:hard_negatives] if ex.neg else []
+                if not mined and hard_negatives:
+                    other = examples[(start + i + len(examples) // 2) % len(examples)]
+                    mined = [other.pos[0]] * hard_negatives
+                negatives.append(mined)
+            k = min(EVAL_DEMOS, size - 1)
+            demos = [[(i + d) % size for d in range(1, k + 1)] for i in range(size)]
+            queries = [ex.query for ex in part]
+            batches.append(TrainBatch(task, queries, [ex.pos[0] for ex in part], negatives, demos))
+        out[name] = batches
+    return out

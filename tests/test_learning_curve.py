@@ -1,0 +1,171 @@
+"""The learning curve: a fixed validation set, per-step health signals, a learned temperature, pooling."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from epic.data import load_train_data
+from epic.loss import LogitScale, batch_geometry, info_nce
+from epic.telemetry import read_log
+from epic.train import TrainConfig, Trainer
+from epic.validation import split_validation
+
+WORDS = ["cat", "dog", "bank", "rain", "museum", "stock", "team", "weather", "bread", "river", "train", "music"]
+
+
+def write_big_set(folder, n: int = 40):
+    """Two tasks of ``n`` examples each: enough to hold some out."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "data.jsonl").open("w") as fh:
+        for task in ("defs", "sents"):
+            for i in range(n):
+                w = f"{WORDS[i % len(WORDS)]} {i}"
+                query = w if task == "defs" else f"the {w} was in the story"
+                ex = {"query": query, "pos": [f"meaning number {i} of {w}"], "neg": [f"not {w}"], "task": task}
+                fh.write(json.dumps({**ex, "instruction": f"retrieve for {task}"}) + "\n")
+    return folder / "data.jsonl"
+
+
+def _config(tmp_path, tiny_dir, **kw) -> TrainConfig:
+    base = dict(
+        model=str(tiny_dir), data=str(write_big_set(tmp_path / "data")), output=str(tmp_path / "run"),
+        batch_size=4, max_steps=4, save_every=0, lr=1e-3, lora_r=4, lora_alpha=8, quiet=True, seed=0,
+        eval_examples=4, eval_every=2,
+    )  # fmt: skip
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_validation_split_is_deterministic_disjoint_and_capped(tmp_path):
+    data = load_train_data(write_big_set(tmp_path / "d"))
+    train, held = split_validation(data, per_task=3)
+    again_train, again_held = split_validation(load_train_data(write_big_set(tmp_path / "e")), per_task=3)
+    assert sorted(held) == ["defs", "sents"] and all(len(v) == 3 for v in held.values())
+    assert held == again_held and [e.query for e in train.examples] == [e.query for e in again_train.examples]
+    held_queries = {(e.task, e.query) for v in held.values() for e in v}
+    assert not held_queries & {(e.task, e.query) for e in train.examples}
+    assert len(train.examples) + 6 == len(data.examples)
+    _, capped = split_validation(data, per_task=100)  # never more than a tenth of a task
+    assert all(len(v) == 4 for v in capped.values())
+    assert split_validation(data, 0) == (data, {})
+
+
+def test_batch_geometry_matches_a_direct_computation():
+    g = torch.Generator().manual_seed(0)
+    q, p, n = torch.randn(4, 8, generator=g), torch.randn(4, 8, generator=g), torch.randn(4, 2, 8, generator=g)
+    got = batch_geometry(q, p, n)
+    qn, pn, nn_ = F.normalize(q, dim=-1), F.normalize(p, dim=-1), F.normalize(n, dim=-1)
+    assert math.isclose(got["pos_cos"], (qn * pn).sum(-1).mean().item(), rel_tol=1e-5)
+    hardest = []
+    for i in range(4):
+        others = [qn[i] @ pn[j] for j in range(4) if j != i] + [qn[i] @ x for x in nn_.reshape(-1, 8)]
+        hardest.append(max(o.item() for o in others))
+    assert math.isclose(got["hard_neg_cos"], sum(hardest) / 4, rel_tol=1e-5)
+    allv = F.normalize(torch.cat([q, p, n.reshape(-1, 8)]), dim=-1)
+    pairs = [(allv[i] @ allv[j]).item() for i in range(16) for j in range(16) if i != j]
+    assert math.isclose(got["pairwise_cos"], sum(pairs) / len(pairs), rel_tol=1e-4, abs_tol=1e-6)
+    spiky = torch.zeros(3, 8)
+    spiky[:, 0] = 10.0
+    spiky[:, 1:] = 0.1
+    assert batch_geometry(spiky, spiky, None)["top3_share"] > 0.99  # one outlier dimension holds the norm
+
+
+@pytest.mark.parametrize("mode", ["epic", "contrastive"])
+def test_the_log_has_a_validation_curve_and_step_signals(tmp_path, tiny_dir, mode):
+    Trainer(_config(tmp_path, tiny_dir, mode=mode, max_steps=5)).train()
+    steps, evals = read_log(tmp_path / "run" / "train_log.jsonl")
+    assert [r["step"] for r in evals] == [0, 2, 4, 5]  # step 0, every eval_every, and the end
+    for r in evals:
+        assert set(r) >= {"eval_loss", "eval_loss/defs", "eval_loss/sents"}
+        assert math.isclose(r["eval_loss"], (r["eval_loss/defs"] + r["eval_loss/sents"]) / 2, rel_tol=1e-6)
+        assert ("eval_loss_demos" in r) == (mode == "epic")
+    for r in steps:
+        assert r["grad_norm"] > 0 and math.isclose(r["logit_scale"], 50.0, rel_tol=1e-5)
+        assert -1 <= r["pairwise_cos"] <= 1 and 0 < r["top3_share"] <= 1
+        assert r["pos_cos"] <= 1 and r["hard_neg_cos"] <= 1
+    assert evals[-1]["eval_loss"] != evals[0]["eval_loss"]  # training moved it
+
+
+def test_the_validation_set_does_not_depend_on_the_seed(tmp_path, tiny_dir):
+    # LoRA starts as the identity, so at step 0 two seeds score the same model on the same batches
+    a = Trainer(_config(tmp_path / "a", tiny_dir, seed=1)).evaluate()
+    b = Trainer(_config(tmp_path / "b", tiny_dir, seed=2)).evaluate()
+    assert a == b and a["step"] == 0
+
+
+def test_a_learned_temperature_moves_stays_clamped_and_resumes(tmp_path, tiny_dir):
+    kw = dict(learn_temperature=True, temperature=0.05, temperature_lr=0.05, max_steps=4)
+    full = Trainer(_config(tmp_path / "a", tiny_dir, **kw))
+    full.train()
+    assert full.logit_scale.log_temperature.item() != pytest.approx(math.log(0.05))
+    steps, _ = read_log(tmp_path / "a" / "run" / "train_log.jsonl")
+    assert len({round(r["logit_scale"], 6) for r in steps}) > 1
+
+    class Killed(Exception):
+        pass
+
+    def kill(trainer, record):
+        if trainer.step == 3:
+            raise Killed
+
+    cfg = _config(tmp_path / "b", tiny_dir, save_every=2, **kw)
+    with pytest.raises(Killed):
+        Trainer(cfg).train(callback=kill)
+    resumed = Trainer(TrainConfig(**{**cfg.__dict__, "resume": True}))
+    resumed.train()
+    assert resumed.logit_scale().item() == pytest.approx(full.logit_scale().item(), rel=1e-6)
+    scale = LogitScale(0.001, learn=True)
+    assert scale().item() == pytest.approx(0.01)  # clamped: logits at most 100x the cosine
+
+
+def test_a_temperature_as_tensor_gives_the_float_result():
+    g = torch.Generator().manual_seed(1)
+    q, p = torch.randn(3, 8, generator=g), torch.randn(3, 8, generator=g)
+    torch.testing.assert_close(info_nce(q, p, temperature=torch.tensor(0.05)), info_nce(q, p, temperature=0.05))
+
+
+def test_a_non_finite_loss_stops_the_run_before_anything_is_saved(tmp_path, tiny_dir, monkeypatch):
+    trainer = Trainer(_config(tmp_path, tiny_dir, eval_examples=0, save_every=1, max_steps=3))
+    monkeypatch.setattr(trainer, "forward_backward", lambda inp: (float("nan"), {}))
+    with pytest.raises(FloatingPointError, match="non-finite loss"):
+        trainer.train()
+    assert not (tmp_path / "run" / "model").exists() and not (tmp_path / "run" / "checkpoint").exists()
+
+
+def test_tensorboard_gets_the_same_scalars(tmp_path, tiny_dir):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    Trainer(_config(tmp_path, tiny_dir, max_steps=2, report_to="tensorboard")).train()
+    acc = EventAccumulator(str(tmp_path / "run" / "tensorboard"))
+    acc.Reload()
+    tags = set(acc.Tags()["scalars"])
+    assert {"train/loss", "train/grad_norm", "train/pairwise_cos", "eval_loss", "eval_loss/defs"} <= tags
+    _, evals = read_log(tmp_path / "run" / "train_log.jsonl")
+    assert [e.step for e in acc.Scalars("eval_loss")] == [r["step"] for r in evals]
+    assert acc.Scalars("eval_loss")[0].value == pytest.approx(evals[0]["eval_loss"], rel=1e-6)
+
+
+@pytest.mark.parametrize("pooling", ["mean", "wmean"])
+def test_mean_poolings_match_a_direct_computation_and_ignore_padding(tiny_dir, pooling):
+    from epic import EpicEncoder
+    from epic.prompt import pad_batch
+
+    model = EpicEncoder.from_pretrained(tiny_dir, device="cpu", pooling=pooling)
+    texts = ["a cat", "a much longer sentence about a dog and a river bank"]
+    together = model.encode_documents(texts)
+    alone = [model.encode_documents([t])[0] for t in texts]
+    torch.testing.assert_close(torch.tensor(together), torch.tensor(np.stack(alone)), rtol=1e-4, atol=1e-5)
+    prompt = model.prompts.document(texts[0])
+    batch = pad_batch([prompt], model.prompts.pad_id)
+    with torch.no_grad():
+        h = model.backbone(input_ids=batch["input_ids"]).last_hidden_state[0]
+    w = torch.arange(1, h.shape[0] + 1, dtype=h.dtype) if pooling == "wmean" else torch.ones(h.shape[0])
+    expected = F.normalize((h * w[:, None]).sum(0) / w.sum(), dim=-1)
+    torch.testing.assert_close(torch.tensor(together[0]), expected, rtol=1e-4, atol=1e-5)
