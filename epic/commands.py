@@ -57,12 +57,16 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
-    from .evaluation.run import evaluate_specs, specs_for
+    from .evaluation.run import evaluate_specs, record_in_model_cards, specs_for
 
     modes = args.demo_mode or ["none", "embedding", "text"]
     specs = [s for m in (args.model or ["default"]) for s in specs_for(m, modes, args.n_demos, args.demo_selection)]
     tasks = [t for group in (args.tasks or []) for t in group.split(",") if t]
-    evaluate_specs(specs, args.output, args.suite, tasks or None, args.scale, args.examples_dir, args.batch_size)
+    scores = evaluate_specs(
+        specs, args.output, args.suite, tasks or None, args.scale, args.examples_dir, args.batch_size
+    )
+    if not tasks and args.scale == 1:  # the whole suite at its standard size: worth a line in the model card
+        record_in_model_cards(specs, scores, args.suite)
     print((Path(args.output) / "summary.md").read_text())
     print(f"wrote mteb results and summary.md / summary.png to {args.output}")
 
@@ -92,6 +96,15 @@ def cmd_bench(args: argparse.Namespace) -> None:
         from .serve_load import load_test
 
         print(load_test(args.model, args.threads, [int(x) for x in args.levels.split(",")], args.requests))
+
+
+def cmd_info(args: argparse.Namespace) -> None:
+    from .card import facts
+
+    rows = facts(args.path)
+    width = max(len(k) for k in rows)
+    for key, value in rows.items():
+        print(f"{key:<{width}}  {value}")
 
 
 def cmd_quickstart(args: argparse.Namespace) -> None:
@@ -162,6 +175,10 @@ def register(sub) -> None:
     p = sub.add_parser("quickstart", help="the main job: data, train EPIC and baseline, evaluate, report")
     add_dataclass_flags(p, QuickstartConfig)
     p.set_defaults(func=cmd_quickstart)
+
+    p = sub.add_parser("info", help="what a saved model folder is: base, weights, pooling, training, demo cache")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("train", help="train an EPIC, text-ICL or contrastive model")
     p.add_argument("--config", help="YAML file of TrainConfig fields; flags override it")

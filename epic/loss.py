@@ -126,9 +126,11 @@ def batch_geometry(queries: torch.Tensor, positives: torch.Tensor, negatives: to
     pairwise = ((u @ u.T).sum() - n) / max(1, n * (n - 1))
     sq = everything.pow(2)
     top3 = sq.topk(min(3, sq.shape[1]), dim=-1).values.sum(-1) / sq.sum(-1).clamp_min(1e-12)
+    hardest = others.max(-1).values
     return {
+        "top1": (pos > hardest).float().mean().item(),  # positive ranked first among all the batch's candidates
         "pos_cos": pos.mean().item(),
-        "hard_neg_cos": others.max(-1).values.mean().item() if cands.shape[0] > 1 else float("nan"),
+        "hard_neg_cos": hardest.mean().item() if cands.shape[0] > 1 else float("nan"),
         "pairwise_cos": pairwise.item(),
         "top3_share": top3.mean().item(),
     }

@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 from . import config as cfg
 from .backbone import DEFAULT_BACKBONE, load_backbone, resolve_backbone
+from .card import TRAINING_FILE, write_card
 from .data import Demo, Task, check_texts
 from .inject import DemoProjector, inject
 from .prompt import Prompt, PromptBuilder, pad_batch
@@ -135,6 +136,7 @@ class EpicEncoder(nn.Module):
             config.fingerprint = uuid.uuid4().hex
         self._demo_cache: dict[tuple, torch.Tensor] = {}
         self._version = 0
+        self.training_record: dict | None = None  # set by the trainer; saved as training.json, shown in the card
 
     # -- construction, save and load ----------------------------------------------------------
     @property
@@ -161,7 +163,7 @@ class EpicEncoder(nn.Module):
         """
         device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         dtype = dtype or (torch.bfloat16 if device.type == "cuda" else torch.float32)
-        root = Path(path) if path is not None else None
+        root = Path(path) if path is not None and str(path) != DEFAULT_BACKBONE else None  # "default": embedded
         if root is not None and (root / CONFIG_FILE).is_file():
             model = cls._load_saved(root, dtype, overrides)
         else:
@@ -224,7 +226,10 @@ class EpicEncoder(nn.Module):
             state = {k: v.detach().cpu().contiguous() for k, v in self.projector.state_dict().items()}
             save_file(state, str(tmp / "projector.safetensors"))
             (tmp / CONFIG_FILE).write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
+            if self.training_record:
+                (tmp / TRAINING_FILE).write_text(json.dumps(self.training_record, indent=2) + "\n")
             self.write_sentence_transformers_files(tmp)
+            write_card(tmp, target.name)
             replace_dir(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -239,6 +244,23 @@ class EpicEncoder(nn.Module):
         except ImportError:  # sentence-transformers is optional
             return
         write_st_files(folder)
+
+    def describe(self) -> dict:
+        """What this model is (base, weights, pooling, dimensions, EPIC settings, fingerprint)."""
+        c = self.config
+        return {
+            "backbone": c.backbone,
+            "weights": "LoRA adapter" if hasattr(self.backbone, "peft_config") else "full",
+            "pooling": c.pooling,
+            "dimensions": self.hidden_size,
+            "projection": c.projection,
+            "demo mode": c.demo_mode,
+            "default n_demos": c.n_demos,
+            "vectors per demo": c.vectors_per_demo,
+            "max length": c.max_length,
+            "fingerprint": c.fingerprint,
+            "cached demo tasks": len(self._demo_cache),
+        }
 
     def train(self, mode: bool = True) -> EpicEncoder:
         if mode:

@@ -60,7 +60,7 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
     import torch
 
     from .builddata import default_train_data
-    from .evaluation.run import EvalSpec, evaluate_specs, minilm_path, plot_summary
+    from .evaluation.run import EvalSpec, evaluate_specs, minilm_path, plot_summary, record_in_model_cards
     from .telemetry import plot_learning_curves, read_log
     from .train import TrainConfig, Trainer
 
@@ -104,6 +104,7 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
     if not cfg.skip_peer:
         specs.append(EvalSpec("all-MiniLM-L6-v2", "st", str(minilm_path())))
     scores = evaluate_specs(specs, out / "eval")
+    record_in_model_cards(specs, scores, "offline")
     timings["eval"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - start  # this invocation: stages finished earlier are skipped
 

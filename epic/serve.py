@@ -272,5 +272,5 @@ def serve(model_path: str | None, task_file: str | None, host: str, port: int, c
 
     tasks = load_tasks(task_file) if task_file else {}
     model = EpicEncoder.from_pretrained(model_path)
-    name = model_path or "epic-default"
+    name = "epic-default" if model_path in (None, "default") else Path(model_path).name  # never the path
     uvicorn.run(create_app(model, tasks, name, config), host=host, port=port, timeout_graceful_shutdown=30)

@@ -14,6 +14,7 @@ All three modes share this code, the data and the budget: only step 2 differs.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
 import os
@@ -36,7 +37,7 @@ from .data import Demo, load_train_data
 from .loss import LogitScale, batch_geometry, info_nce, world
 from .model import EpicEncoder, _atomic_dir, replace_dir
 from .prompt import Prompt
-from .telemetry import RunLog
+from .telemetry import RunLog, curve_summary, read_log
 from .validation import split_validation, validation_batches
 
 MODES = ("epic", "text-icl", "contrastive")
@@ -423,6 +424,7 @@ class Trainer:
         m.eval()
         zero_shot: dict[str, float] = {}
         with_demos: dict[str, float] = {}
+        top1: list[float] = []
         for name, batches in self.validation.items():
             zs, wd = [], []
             for batch in batches:
@@ -432,6 +434,7 @@ class Trainer:
                 nce = self._nce(inp, cross_device=False)
                 q0, pos, neg = self.split_base(E, inp)
                 zs.append(nce(q0, pos, neg).item())
+                top1.append(batch_geometry(q0, pos, neg)["top1"])
                 if QI is not None:
                     wd.append(nce(self.with_demos(q0, QI, inp), pos, neg).item())
             zero_shot[name] = sum(zs) / len(zs)
@@ -439,6 +442,7 @@ class Trainer:
                 with_demos[name] = sum(wd) / len(wd)
         m.train()
         record = {"step": self.step, "eval_loss": sum(zero_shot.values()) / len(zero_shot)}
+        record["eval_top1"] = sum(top1) / len(top1)  # temperature-free: comparable across recipes
         record.update({f"eval_loss/{t}": v for t, v in zero_shot.items()})
         if with_demos:
             record["eval_loss_demos"] = sum(with_demos.values()) / len(with_demos)
@@ -474,10 +478,32 @@ class Trainer:
         log.close()
         final = Path(c.model_dir) if c.model_dir else self.out / "model"
         if self.rank == 0:
+            self.model.training_record = self.training_record()
             self.model.save_pretrained(final, merge_lora=c.merge_lora)
         if self.world_size > 1:
             dist.barrier()
         return final
+
+    def training_record(self) -> dict:
+        """What the saved model's card says of its training: the config, the data and the curve."""
+        counts: dict[str, int] = {}
+        for ex in self.data.examples:
+            counts[ex.task] = counts.get(ex.task, 0) + 1
+        manifest = Path(self.cfg.data) / "manifest.json"
+        data = {"source": self.cfg.data, "examples": counts}
+        if manifest.is_file():
+            data["manifest_sha256"] = hashlib.sha256(manifest.read_bytes()).hexdigest()
+        _, evals = read_log(self.out / "train_log.jsonl")
+        base = self.model.config.backbone
+        return {
+            "config": dataclasses.asdict(self.cfg),
+            "data": data,
+            "base_model": {"default": "HuggingFaceTB/SmolLM2-135M-Instruct", "backbone": None}.get(
+                base, Path(base).name
+            ),
+            "hidden_size": self.model.hidden_size,
+            "validation": curve_summary(evals) if evals else None,
+        }
 
     # -- checkpoints ----------------------------------------------------------------------------------
     def _trainable_state(self) -> dict[str, torch.Tensor]:

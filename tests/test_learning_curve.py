@@ -67,6 +67,8 @@ def test_batch_geometry_matches_a_direct_computation():
         others = [qn[i] @ pn[j] for j in range(4) if j != i] + [qn[i] @ x for x in nn_.reshape(-1, 8)]
         hardest.append(max(o.item() for o in others))
     assert math.isclose(got["hard_neg_cos"], sum(hardest) / 4, rel_tol=1e-5)
+    positives = [(qn[i] @ pn[i]).item() for i in range(4)]
+    assert got["top1"] == sum(p > h for p, h in zip(positives, hardest)) / 4
     allv = F.normalize(torch.cat([q, p, n.reshape(-1, 8)]), dim=-1)
     pairs = [(allv[i] @ allv[j]).item() for i in range(16) for j in range(16) if i != j]
     assert math.isclose(got["pairwise_cos"], sum(pairs) / len(pairs), rel_tol=1e-4, abs_tol=1e-6)
@@ -84,7 +86,7 @@ def test_the_log_has_a_validation_curve_and_step_signals(tmp_path, tiny_dir, mod
     for r in evals:
         assert set(r) >= {"eval_loss", "eval_loss/defs", "eval_loss/sents"}
         assert math.isclose(r["eval_loss"], (r["eval_loss/defs"] + r["eval_loss/sents"]) / 2, rel_tol=1e-6)
-        assert ("eval_loss_demos" in r) == (mode == "epic")
+        assert ("eval_loss_demos" in r) == (mode == "epic") and 0 <= r["eval_top1"] <= 1
     for r in steps:
         assert r["grad_norm"] > 0 and math.isclose(r["logit_scale"], 50.0, rel_tol=1e-5)
         assert -1 <= r["pairwise_cos"] <= 1 and 0 < r["top3_share"] <= 1

@@ -184,3 +184,14 @@ def plot_summary(
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def record_in_model_cards(specs: list[EvalSpec], scores: dict[str, dict[str, float]], suite: str) -> None:
+    """Write each saved epic model's measured scores into its folder (``eval_results.json``, the card)."""
+    from ..card import record_results
+
+    for spec in specs:
+        if spec.kind == "epic" and spec.path and (Path(spec.path) / "epic_config.json").is_file():
+            demos = f" · {spec.n_demos} {MODE_LABEL[spec.demo_mode]}" if spec.demo_mode != "none" else " · zero-shot"
+            if spec.label in scores:
+                record_results(spec.path, f"{suite} suite{demos}", scores[spec.label])

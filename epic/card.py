@@ -1,0 +1,188 @@
+"""A saved model explains itself: the model card (``README.md``) and ``epic info``.
+
+The card follows the Hugging Face model-card convention (YAML front matter, then prose) and holds only
+facts read from the folder: the EPIC settings from ``epic_config.json``, the training recipe from
+``training.json`` (written by ``epic train``) and results from ``eval_results.json`` (written by the
+quickstart and ``epic eval``). Nothing is claimed that was not measured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TRAINING_FILE = "training.json"
+RESULTS_FILE = "eval_results.json"
+CARD_FILE = "README.md"
+# licences of backbones we know; others are left out of the card rather than guessed
+KNOWN_LICENSES = {"default": "apache-2.0"}
+TRAINING_KEYS = ("mode", "max_steps", "batch_size", "lr", "warmup_steps", "temperature", "learn_temperature",
+                 "hard_negatives", "max_demos", "lora", "lora_r", "lora_alpha", "train_top_layers", "seed")  # fmt: skip
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary sibling and a rename: never half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from None
+
+
+def base_model_name(config: dict[str, Any], folder: Path) -> str:
+    backbone = config.get("backbone", "")
+    if backbone == "default":
+        return "HuggingFaceTB/SmolLM2-135M-Instruct"
+    if backbone == "backbone":  # merged or fully fine-tuned: the original base is in the training record
+        base = _read_json(folder / TRAINING_FILE).get("base_model")
+        return base or "unknown"
+    return Path(backbone).name or backbone
+
+
+def facts(folder: str | Path) -> dict[str, Any]:
+    """What a saved epic model folder is, from its files: the table ``epic info`` prints."""
+    folder = Path(folder)
+    config = _read_json(folder / "epic_config.json")
+    if not config:
+        raise FileNotFoundError(f"{folder}: not a saved epic model (no epic_config.json)")
+    training = _read_json(folder / TRAINING_FILE)
+    weights = "LoRA adapter over the base" if config.get("lora") else "full weights (merged or fine-tuned)"
+    hidden = None
+    backbone_config = folder / ("adapter" if config.get("lora") else "backbone")
+    cfg_json = _read_json(folder / "backbone" / "config.json") if not config.get("lora") else {}
+    hidden = cfg_json.get("hidden_size")
+    out = {
+        "folder": str(folder),
+        "base model": base_model_name(config, folder),
+        "weights": weights if backbone_config.exists() else f"{weights} (missing: {backbone_config.name}/)",
+        "pooling": config.get("pooling"),
+        "dimensions": hidden or training.get("hidden_size") or "see the backbone",
+        "normalize": config.get("normalize"),
+        "projection": config.get("projection"),
+        "demo mode": config.get("demo_mode"),
+        "default n_demos": config.get("n_demos"),
+        "vectors per demo": config.get("vectors_per_demo"),
+        "max length": config.get("max_length"),
+        "fingerprint": config.get("fingerprint"),
+    }
+    if training:
+        out["training"] = ", ".join(f"{k}={training['config'][k]}" for k in TRAINING_KEYS if k in training["config"])
+        if training.get("data"):
+            out["training data"] = training["data"].get("source")
+    caches = sorted(p.name for p in folder.glob("*.safetensors") if "demo" in p.name)
+    out["demo cache"] = ", ".join(caches) if caches else "none"
+    return out
+
+
+def render_card(folder: str | Path, name: str | None = None) -> str:
+    """The model card of a saved epic model, from its files (``name``: the folder's final name)."""
+    folder = Path(folder)
+    name = name or folder.name
+    config = _read_json(folder / "epic_config.json")
+    training = _read_json(folder / TRAINING_FILE)
+    results = _read_json(folder / RESULTS_FILE)
+    base = base_model_name(config, folder)
+    front: dict[str, Any] = {
+        "library_name": "epic",
+        "pipeline_tag": "sentence-similarity",
+        "tags": ["epic", "sentence-transformers", "feature-extraction", "text-embeddings", "in-context-learning"],
+    }
+    if base != "unknown":
+        front["base_model"] = base
+    license_ = KNOWN_LICENSES.get(config.get("backbone", "")) or training.get("license")
+    if license_:
+        front["license"] = license_
+    lines = ["---", yaml.safe_dump(front, sort_keys=False).strip(), "---", "", f"# {name}", ""]
+    lines += [
+        f"A text-embedding model made with [epic](https://pypi.org/project/epic-embed/) from `{base}`: a decoder "
+        "LLM whose pooled hidden state is the embedding, trained to read task demonstrations as soft tokens "
+        "(EPIC: embedding-based in-context prompt training).",
+        "",
+        "## Usage",
+        "",
+        "```python",
+        "from epic import EpicEncoder, Task, Demo",
+        "",
+        f'model = EpicEncoder.from_pretrained("{name}")',
+        'task = Task("defs", "Given a word, retrieve its definition", demos=[Demo("harbor", "a sheltered port")])',
+        'queries = model.encode_queries(["thermometer"], task=task, n_demos=1)',
+        'documents = model.encode_documents(["an instrument for measuring temperature"])',
+        "```",
+        "",
+        "sentence-transformers:",
+        "",
+        "```python",
+        "from sentence_transformers import SentenceTransformer",
+        "",
+        f'st = SentenceTransformer("{name}", trust_remote_code=True)',
+        'q = st.encode_query(["thermometer"], instruction="Given a word, retrieve its definition",',
+        '                    demonstrations=[("harbor", "a sheltered port")])',
+        "```",
+        "",
+        "`trust_remote_code=True` lets sentence-transformers import the module class named in `modules.json` "
+        "(`epic.st.EpicSTModule`, from the installed `epic` package): load folders you do not trust only "
+        "after reading that file.",
+        "",
+        "## EPIC settings",
+        "",
+        "| setting | value |",
+        "|---|---|",
+    ]
+    for key in ("pooling", "normalize", "projection", "demo_mode", "demo_selection", "n_demos", "vectors_per_demo",
+                "demo_markers", "max_length", "lora"):  # fmt: skip
+        lines.append(f"| {key} | {config.get(key)} |")
+    lines += ["", "## Training", ""]
+    if training:
+        c = training["config"]
+        lines += ["| field | value |", "|---|---|"]
+        lines += [f"| {k} | {c[k]} |" for k in TRAINING_KEYS if k in c]
+        data = training.get("data") or {}
+        if data:
+            sha = f" (manifest sha256 `{data['manifest_sha256']}`)" if data.get("manifest_sha256") else ""
+            lines += ["", f"Data: `{data.get('source')}`{sha}"]
+            for task, n in (data.get("examples") or {}).items():
+                lines.append(f"- {task}: {n} examples")
+        if training.get("validation"):
+            lines += ["", f"Learning curve: {training['validation']}."]
+    else:
+        lines.append("No training record in this folder (an untrained backbone, or saved outside `epic train`).")
+    lines += ["", "## Results", ""]
+    if results:
+        lines += ["Measured by `epic eval` / `epic quickstart` on this folder (main score x 100):", ""]
+        lines += ["| evaluation | task | score |", "|---|---|---|"]
+        for label, scores in results.items():
+            for task, value in scores.items():
+                lines.append(f"| {label} | {task} | {100 * value:.1f} |")
+    else:
+        lines.append("Not evaluated yet: `epic eval --model PATH` records its results here.")
+    return "\n".join(lines) + "\n"
+
+
+def write_card(folder: str | Path, name: str | None = None) -> None:
+    write_text_atomic(Path(folder) / CARD_FILE, render_card(folder, name))
+
+
+def record_results(folder: str | Path, label: str, scores: dict[str, float]) -> None:
+    """Add one evaluation's per-task main scores to the folder's results and re-render its card."""
+    folder = Path(folder)
+    results = _read_json(folder / RESULTS_FILE)
+    results[label] = scores
+    write_text_atomic(folder / RESULTS_FILE, json.dumps(results, indent=2) + "\n")
+    write_card(folder)
