@@ -28,7 +28,7 @@ from .backbone import DEFAULT_BACKBONE, load_backbone, resolve_backbone
 from .card import TRAINING_FILE, write_card
 from .data import Demo, Task, check_texts
 from .inject import DemoProjector, inject
-from .prompt import Prompt, PromptBuilder, pad_batch
+from .prompt import TEMPLATES, Prompt, PromptBuilder, pad_batch
 
 DEMO_MODES = ("embedding", "text", "none")
 DEMO_SELECTIONS = ("fixed", "nearest", "random")
@@ -69,6 +69,7 @@ class EpicConfig:
     projection: str = "rescale"  # rescale | linear | mlp
     center: bool = False
     demo_markers: bool = True
+    template: str = "bge"  # bge (bge-en-icl text format, pooled at EOS) | eol (PromptEOL, see prompt.py)
     padding_side: str = "left"
     n_demos: int = 3  # default demonstrations per query when a task has them
     demo_mode: str = "embedding"  # embedding | text | none
@@ -79,6 +80,7 @@ class EpicConfig:
     def __post_init__(self) -> None:
         checks = {
             "pooling": ("last", "mean", "wmean"),
+            "template": TEMPLATES,
             "projection": ("rescale", "linear", "mlp"),
             "padding_side": ("left", "right"),
             "demo_mode": DEMO_MODES,
@@ -130,7 +132,12 @@ class EpicEncoder(nn.Module):
             projector = DemoProjector(hidden, config.projection, config.center, token_norm)
         self.projector = projector
         self.prompts = PromptBuilder(
-            tokenizer, config.max_length, config.demo_max_length, config.demo_markers, config.vectors_per_demo
+            tokenizer,
+            config.max_length,
+            config.demo_max_length,
+            config.demo_markers,
+            config.vectors_per_demo,
+            config.template,
         )
         if not config.fingerprint:
             config.fingerprint = uuid.uuid4().hex

@@ -11,6 +11,11 @@ demonstration slots) and never by decoding and re-tokenizing. Formats (bge-en-ic
 
 Every sequence starts with the tokenizer's BOS token (EOS where there is none), so a soft token never
 takes position 0 (the attention-sink slot), and ends with EOS, on which last-token pooling reads.
+
+``template="eol"`` (PromptEOL, arXiv 2307.16645) instead asks the model to sum the text up in one word
+and pools the position that would produce it: ``This text : "{text}" means in one word:"`` for
+documents, with the instruction and ``<query>`` before it for queries; no EOS. An untrained decoder's
+state there already carries the meaning (docs/study.md, section 7), where the EOS after raw text does not.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import torch
 
 from .data import Demo
 
+TEMPLATES = ("bge", "eol")
+EOL_OPEN, EOL_CLOSE = 'This text : "', '" means in one word:"'
 SLOT = "slot"
 TEXT = "text"
 SPECIAL = "special"
@@ -71,9 +78,13 @@ class PromptBuilder:
         demo_max_length: int = 256,
         demo_markers: bool = True,
         vectors_per_demo: int = 2,
+        template: str = "bge",
     ) -> None:
         if vectors_per_demo not in (1, 2):
             raise ValueError(f"vectors_per_demo must be 1 or 2, got {vectors_per_demo}")
+        if template not in TEMPLATES:
+            raise ValueError(f"template must be one of {TEMPLATES}, got {template!r}")
+        self.template = template
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.demo_max_length = demo_max_length
@@ -84,7 +95,8 @@ class PromptBuilder:
             raise ValueError("the tokenizer has no EOS token, which last-token pooling needs")
         bos = tokenizer.bos_token_id
         self.head = Part(SPECIAL, "", [bos if bos is not None else eos])
-        self.tail = Part(SPECIAL, "", [eos])
+        # eol pools the closing quote of its own template: no EOS after it
+        self.tail = Part(SPECIAL, "", [eos] if template == "bge" else [])
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
         self._template_cache: dict[str, list[int]] = {}
 
@@ -105,12 +117,14 @@ class PromptBuilder:
 
     # -- pieces -------------------------------------------------------------------------------
     def instruction(self, instruction: str) -> Part:
-        """``<instruct>{instruction}\\n<query>``: the same for every query of a task."""
-        return self._template(f"<instruct>{instruction}\n<query>")
+        """``<instruct>{instruction}\\n<query>`` (+ the eol opening): the same for every query of a task."""
+        opening = EOL_OPEN if self.template == "eol" else ""
+        return self._template(f"<instruct>{instruction}\n<query>{opening}")
 
     def query_body(self, text: str, limit: int | None = None) -> list[Part]:
         """``{text}\\n<response>``: what follows the instruction."""
-        return [self._user(text, limit or self.max_length), self._template("\n<response>")]
+        closing = EOL_CLOSE if self.template == "eol" else "\n<response>"
+        return [self._user(text, limit or self.max_length), self._template(closing)]
 
     def instructed(self, instruction: str, text: str, limit: int | None = None) -> list[Part]:
         """``<instruct>{instruction}\\n<query>{text}\\n<response>`` as three parts."""
@@ -158,7 +172,12 @@ class PromptBuilder:
     def document(self, text: str, instruction: str | None = None, limit: int | None = None) -> Prompt:
         """A document: raw text, or instructed like a query for symmetric tasks."""
         limit = limit or self.max_length
-        body = self.instructed(instruction, text, limit) if instruction else [self._user(text, limit)]
+        if instruction:
+            body = self.instructed(instruction, text, limit)
+        elif self.template == "eol":
+            body = [self._template(EOL_OPEN), self._user(text, limit), self._template(EOL_CLOSE)]
+        else:
+            body = [self._user(text, limit)]
         return Prompt([self.head, *body, self.tail])
 
     def demo_pair(self, instruction: str, demo: Demo) -> Prompt:

@@ -77,6 +77,7 @@ class TrainConfig:
     projection: str = "rescale"
     center: bool = False
     pooling: str = "last"  # last | mean | wmean (position-weighted mean), for a fresh backbone
+    template: str = "bge"  # bge | eol (PromptEOL: pool "means in one word"), for a fresh backbone
     vectors_per_demo: int = 2
     demo_markers: bool = True
     # what is trained
@@ -190,6 +191,7 @@ class Trainer:
                 projection=c.projection,
                 center=c.center,
                 pooling=c.pooling,
+                template=c.template,
                 vectors_per_demo=c.vectors_per_demo,
                 demo_markers=c.demo_markers,
                 num_layers=c.num_layers,

@@ -171,3 +171,22 @@ def test_mean_poolings_match_a_direct_computation_and_ignore_padding(tiny_dir, p
     w = torch.arange(1, h.shape[0] + 1, dtype=h.dtype) if pooling == "wmean" else torch.ones(h.shape[0])
     expected = F.normalize((h * w[:, None]).sum(0) / w.sum(), dim=-1)
     torch.testing.assert_close(torch.tensor(together[0]), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_the_eol_template_pools_its_own_closing_and_keeps_the_prefix_cache_exact(tiny_dir, task):
+    from epic import EpicEncoder
+    from epic.prompt import EOL_CLOSE, EOL_OPEN
+
+    model = EpicEncoder.from_pretrained(tiny_dir, device="cpu", template="eol")
+    doc = model.prompts.document("a cat")
+    closing = model.tokenizer(EOL_CLOSE, add_special_tokens=False)["input_ids"]
+    assert doc.ids[-len(closing) :] == closing and doc.render() == f"{EOL_OPEN}a cat{EOL_CLOSE}"
+    query = model.prompts.query("cat", task.instruction)
+    assert query.ids[-len(closing) :] == closing and model.tokenizer.eos_token_id not in query.ids[1:]
+    texts = ["what is a cat", "a dog"]
+    for n in (0, 2):
+        cached = model.encode_queries(texts, task=task, n_demos=n, prefix_cache=True)
+        plain = model.encode_queries(texts, task=task, n_demos=n, prefix_cache=False)
+        np.testing.assert_allclose(cached, plain, atol=1e-5)
+    bge = EpicEncoder.from_pretrained(tiny_dir, device="cpu")
+    assert not np.allclose(bge.encode_documents(["a cat"]), model.encode_documents(["a cat"]), atol=1e-3)
