@@ -97,6 +97,7 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
     _say("4/4 evaluating on the offline suite (BBC News, Rotten Tomatoes); results are reused on rerun")
     specs = [
         EvalSpec("untrained · zero-shot", "epic", cfg.model, "none", 0),
+        EvalSpec("untrained-eol · zero-shot", "epic", cfg.model, "none", 0, overrides={"template": "eol"}),
         EvalSpec("contrastive · zero-shot", "epic", str(models["contrastive"]), "none", 0),
         EvalSpec("EPIC · zero-shot", "epic", str(models["epic"]), "none", 0),
         EvalSpec(f"EPIC · {cfg.n_demos} demos", "epic", str(models["epic"]), "embedding", cfg.n_demos),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -18,7 +19,7 @@ def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
         output=str(out), model=str(tiny_dir), steps=2, batch_size=4, skip_peer=True, threads=1, train_top_layers=1
     )
     table = run_quickstart(cfg)
-    for name in ("model/epic_config.json", "baseline/epic_config.json", "report.md", "report.png"):
+    for name in ("model/epic_config.json", "baseline/epic_config.json", "report.md", "report.png", "curves.png"):
         assert (out / name).is_file(), name
     assert json.loads((out / "model" / "epic_config.json").read_text())["demo_mode"] == "embedding"
     assert json.loads((out / "baseline" / "epic_config.json").read_text())["demo_mode"] == "none"
@@ -27,7 +28,12 @@ def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
     report = (out / "report.md").read_text()
     assert "'train_top_layers': 1" in report
     scores = json.loads((out / "quickstart.json").read_text())["scores"]
-    assert set(scores) == {"untrained · zero-shot", "contrastive · zero-shot", "EPIC · zero-shot", "EPIC · 3 demos"}
+    expected = {"untrained · zero-shot", "untrained-eol · zero-shot", "contrastive · zero-shot", "EPIC · zero-shot"}
+    assert set(scores) == expected | {"EPIC · 3 demos"}
+    assert len(re.findall(r"validation loss [\d.]+ -> [\d.]+ \(x[\d.]+ of step 0", report)) == 2  # each model's learning curve, from its held-out batches
+    card = (out / "model" / "README.md").read_text()  # the measured scores reach the model card
+    for task, value in scores["EPIC · zero-shot"].items():
+        assert f"| offline suite · zero-shot | {task} | {100 * value:.1f} |" in card
     for per_task in scores.values():  # the report shows exactly the measured means
         mean = 100 * sum(per_task.values()) / len(per_task)
         assert f"**{mean:.1f}**" in table and f"**{mean:.1f}**" in report

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PEER_MODEL = "minilm"
@@ -27,6 +27,7 @@ class EvalSpec:
     demo_mode: str = "none"
     n_demos: int = 3
     demo_selection: str = "fixed"
+    overrides: dict = field(default_factory=dict)  # EpicConfig fields for a fresh backbone (e.g. template)
 
 
 def minilm_path() -> Path:
@@ -99,8 +100,8 @@ def evaluate_specs(
     else:
         raise ValueError(f"unknown suite {suite!r}: offline | mteb")
     cache = ResultCache(output)
-    loaded: dict[str | None, EpicEncoder] = {}
-    documents: dict[str | None, dict] = {}  # per model: retrieval corpora are encoded once for all its modes
+    loaded: dict[str, EpicEncoder] = {}
+    documents: dict[str, dict] = {}  # per model: retrieval corpora are encoded once for all its modes
     scores: dict[str, dict[str, float]] = {}
     logging.getLogger("mteb").setLevel(logging.ERROR)
     import datasets
@@ -114,12 +115,13 @@ def evaluate_specs(
         elif spec.kind == "random":
             wrapper = RandomMtebEncoder()
         else:
-            if spec.path not in loaded:
-                loaded[spec.path] = EpicEncoder.from_pretrained(spec.path)
+            key = json.dumps([spec.path, spec.overrides], sort_keys=True)
+            if key not in loaded:
+                loaded[key] = EpicEncoder.from_pretrained(spec.path, **spec.overrides)
             wrapper = EpicMtebEncoder(
-                loaded[spec.path], f"epic/{spec.label.split(' · ')[0].replace(' ', '_')}", spec.demo_mode,
+                loaded[key], f"epic/{spec.label.split(' · ')[0].replace(' ', '_')}", spec.demo_mode,
                 spec.n_demos, spec.demo_selection, examples_dir, epic_tasks, batch_size,
-                documents.setdefault(spec.path, {}),
+                documents.setdefault(key, {}),
             )  # fmt: skip
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
