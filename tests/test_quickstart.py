@@ -30,7 +30,9 @@ def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
     scores = json.loads((out / "quickstart.json").read_text())["scores"]
     expected = {"untrained · zero-shot", "untrained-eol · zero-shot", "contrastive · zero-shot", "EPIC · zero-shot"}
     assert set(scores) == expected | {"EPIC · 3 demos"}
-    assert len(re.findall(r"validation loss [\d.]+ -> [\d.]+ \(x[\d.]+ of step 0", report)) == 2  # each model's learning curve, from its held-out batches
+    assert (
+        len(re.findall(r"validation loss [\d.]+ -> [\d.]+ \(x[\d.]+ of step 0", report)) == 2
+    )  # each model's learning curve, from its held-out batches
     card = (out / "model" / "README.md").read_text()  # the measured scores reach the model card
     for task, value in scores["EPIC · zero-shot"].items():
         assert f"| offline suite · zero-shot | {task} | {100 * value:.1f} |" in card
