@@ -117,6 +117,10 @@ def read_gcide(folder: Path = GCIDE_DIR) -> list[tuple[str, str, bool]]:
 def build(output: str | Path, max_per_task: int = 20000, seed: int = 0) -> dict:
     """Write the training set into ``output``; returns the manifest (counts and content hashes)."""
     out = Path(output)
+    if max_per_task < 1:
+        raise ValueError(f"--max-per-task must be >= 1, got {max_per_task}")
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"--output {out} is a file; the training set is a folder of JSONL files")
     out.mkdir(parents=True, exist_ok=True)
     synsets = read_wordnet()
     gcide = read_gcide()

@@ -9,12 +9,12 @@ quickstart and ``epic eval``). Nothing is claimed that was not measured.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .io import write_text_atomic
 
 TRAINING_FILE = "training.json"
 RESULTS_FILE = "eval_results.json"
@@ -23,18 +23,6 @@ CARD_FILE = "README.md"
 KNOWN_LICENSES = {"default": "apache-2.0"}
 TRAINING_KEYS = ("mode", "max_steps", "batch_size", "lr", "warmup_steps", "temperature", "learn_temperature",
                  "hard_negatives", "max_demos", "lora", "lora_r", "lora_alpha", "train_top_layers", "seed")  # fmt: skip
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary sibling and a rename: never half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub at run time
@@ -13,7 +14,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 def _read_inputs(path: Path) -> list[str]:
     """One text per line (.txt) or ``{"text": ...}`` per line (.jsonl)."""
-    from .data import DataError, iter_jsonl
+    from .data import DataError, iter_jsonl, read_lines
 
     if path.suffix == ".jsonl":
         out = []
@@ -22,10 +23,7 @@ def _read_inputs(path: Path) -> list[str]:
                 raise DataError(f"{path}:{lineno}: field 'text' is missing or not a string")
             out.append(obj["text"])
         return out
-    try:
-        return [line.rstrip("\n") for line in path.open(encoding="utf-8") if line.strip()]
-    except OSError as e:
-        raise DataError(f"{path}: cannot read ({e.strerror})") from None
+    return [line.rstrip("\r\n") for _, line in read_lines(path) if line.strip()]
 
 
 def _pick_task(task_file: str | None, name: str | None):
@@ -48,6 +46,11 @@ def cmd_encode(args: argparse.Namespace) -> None:
 
     from .model import EpicEncoder
 
+    out = Path(args.output)
+    if out.suffix != ".npy":  # as np.save names it
+        out = out.with_name(out.name + ".npy")
+    if out.is_dir():
+        raise FileExistsError(f"--output {out} is a folder")
     texts = _read_inputs(Path(args.input))
     task = _pick_task(args.task_file, args.task)
     model = EpicEncoder.from_pretrained(args.model, device=args.device)
@@ -64,8 +67,10 @@ def cmd_encode(args: argparse.Namespace) -> None:
             batch_size=args.batch_size,
             show_progress=not args.quiet,
         )
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    np.save(args.output, emb, allow_pickle=False)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.tmp-", suffix=".npy", delete=False) as fh:
+        np.save(fh, emb, allow_pickle=False)
+    os.replace(fh.name, out)  # atomic: a crash never leaves half an array under the output name
     print(f"wrote {emb.shape[0]} embeddings of dimension {emb.shape[1]} to {args.output}", file=sys.stderr)
 
 
@@ -134,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (DataError, ConfigError, FileNotFoundError, ValueError) as e:
+    except (DataError, ConfigError, FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"epic {args.command}: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
     except KeyboardInterrupt:

@@ -66,11 +66,48 @@ class Task:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def _read_yaml(path: Path, what: str) -> Any:
+def _utf8_error(path: Path, lineno: int, e: UnicodeDecodeError) -> DataError:
+    return DataError(f"{path}:{lineno}: not valid UTF-8 (byte 0x{e.object[e.start]:02x} at column {e.start + 1})")
+
+
+def read_text(path: str | Path, what: str = "file") -> str:
+    """A whole UTF-8 text file; a decoding error names the file and line, never a bare codec error."""
+    path = Path(path)
     try:
-        return yaml.safe_load(path.read_text())
+        raw = path.read_bytes()
     except OSError as e:
         raise DataError(f"{path}: cannot read {what} ({e.strerror})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        lineno = raw.count(b"\n", 0, e.start) + 1
+        line_start = raw.rfind(b"\n", 0, e.start) + 1
+        bad = UnicodeDecodeError(e.encoding, raw[line_start:], e.start - line_start, e.end - line_start, e.reason)
+        raise _utf8_error(path, lineno, bad) from None
+
+
+def read_lines(path: str | Path, skipped: list[str] | None = None) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, text)`` of a UTF-8 file; a line that does not decode raises DataError
+    naming file and line, or is recorded in ``skipped`` when given."""
+    path = Path(path)
+    try:
+        fh = path.open("rb")
+    except OSError as e:
+        raise DataError(f"{path}: cannot open ({e.strerror})") from None
+    with fh:
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                yield lineno, raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                if skipped is None:
+                    raise _utf8_error(path, lineno, e) from None
+                skipped.append(str(_utf8_error(path, lineno, e)))
+
+
+def _read_yaml(path: Path, what: str) -> Any:
+    text = read_text(path, what)
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise DataError(f"{path}: not valid YAML/JSON: {e}") from None
 
@@ -134,25 +171,21 @@ def iter_jsonl(path: str | Path, skipped: list[str] | None = None) -> Iterator[t
     A line that is not a JSON object raises DataError, or is recorded in ``skipped`` when given.
     """
     path = Path(path)
-    try:
-        fh = path.open(encoding="utf-8")
-    except OSError as e:
-        raise DataError(f"{path}: cannot open ({e.strerror})") from None
-    with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                if not isinstance(obj, dict):
-                    raise DataError(f"{path}:{lineno}: expected a JSON object")
-            except (json.JSONDecodeError, DataError) as e:
-                msg = str(e) if isinstance(e, DataError) else f"{path}:{lineno}: not valid JSON ({e.msg})"
-                if skipped is None:
-                    raise DataError(msg) from None
-                skipped.append(msg)
-                continue
-            yield lineno, obj
+    for lineno, line in read_lines(path, skipped):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise DataError(f"{path}:{lineno}: expected a JSON object")
+        except (json.JSONDecodeError, RecursionError, DataError) as e:
+            reason = e.msg if isinstance(e, json.JSONDecodeError) else "nested too deeply"
+            msg = str(e) if isinstance(e, DataError) else f"{path}:{lineno}: not valid JSON ({reason})"
+            if skipped is None:
+                raise DataError(msg) from None
+            skipped.append(msg)
+            continue
+        yield lineno, obj
 
 
 def read_demos(path: str | Path) -> Iterator[Demo]:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
-import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from .backbone import DEFAULT_BACKBONE, load_backbone, resolve_backbone
 from .card import TRAINING_FILE, write_card
 from .data import Demo, Task, check_texts
 from .inject import DemoProjector, inject
+from .io import atomic_dir, replace_dir
 from .prompt import TEMPLATES, Prompt, PromptBuilder, pad_batch
 
 DEMO_MODES = ("embedding", "text", "none")
@@ -91,22 +90,6 @@ class EpicConfig:
                 raise ValueError(f"EpicConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
         if self.vectors_per_demo not in (1, 2):
             raise ValueError(f"EpicConfig.vectors_per_demo must be 1 or 2, got {self.vectors_per_demo}")
-
-
-def _atomic_dir(target: Path):
-    """A temporary sibling folder that replaces ``target`` only when fully written."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-
-
-def replace_dir(tmp: Path, target: Path) -> None:
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(target, old)
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 class EpicEncoder(nn.Module):
@@ -192,6 +175,9 @@ class EpicEncoder(nn.Module):
             config = cfg.from_dict(EpicConfig, {**data, **overrides}, str(root / CONFIG_FILE))
         except (json.JSONDecodeError, cfg.ConfigError) as e:
             raise ValueError(f"{root / CONFIG_FILE}: unreadable epic config: {e}") from None
+        needed = root / ("adapter" if config.lora else "backbone")
+        if not needed.is_dir():  # never let a missing local folder turn into a hub lookup
+            raise FileNotFoundError(f"{root}: saved epic model without its {needed.name}/ folder (incomplete copy?)")
         if config.lora:
             from peft import PeftModel
 
@@ -210,7 +196,7 @@ class EpicEncoder(nn.Module):
         Written into a temporary folder and renamed into place, so a crash never leaves half a model.
         """
         target = Path(path)
-        tmp = _atomic_dir(target)
+        tmp = atomic_dir(target)
         try:
             config = dataclasses.replace(self.config, fingerprint=uuid.uuid4().hex)
             backbone = self.backbone

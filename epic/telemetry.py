@@ -96,3 +96,22 @@ def plot_learning_curves(runs: dict[str, Path], path: Path, title: str = "learni
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def truncate_log(path: Path, step: int) -> None:
+    """Keep the lines of steps up to ``step`` (a resumed run redoes the rest). A line the killed run left
+    half-written is dropped with a warning that names the file, never an abort."""
+    import sys
+
+    keep = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            print(f"epic train: {path}:{lineno}: dropping an unreadable (half-written) log line", file=sys.stderr)
+            continue
+        if isinstance(rec, dict) and rec.get("step", step + 1) <= step:
+            keep.append(line)
+    from .io import write_text_atomic
+
+    write_text_atomic(path, "".join(ln + "\n" for ln in keep))

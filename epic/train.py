@@ -21,7 +21,7 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -34,90 +34,15 @@ from tqdm.auto import tqdm
 
 from .batches import TaskBatchPlan, TrainBatch, make_batch
 from .data import Demo, load_train_data
+from .io import atomic_dir, recover_dir, replace_dir
 from .loss import LogitScale, batch_geometry, info_nce, world
-from .model import EpicEncoder, _atomic_dir, replace_dir
+from .model import EpicEncoder
 from .prompt import Prompt
-from .telemetry import RunLog, curve_summary, read_log
+from .telemetry import RunLog, curve_summary, read_log, truncate_log
+from .train_config import INFERENCE_MODE, LORA_TARGETS, MODES, TrainConfig, resume_conflicts
+
+__all__ = ["LORA_TARGETS", "MODES", "TrainConfig", "Trainer", "run_training"]
 from .validation import split_validation, validation_batches
-
-MODES = ("epic", "text-icl", "contrastive")
-LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-REPORT_TO = ("none", "tensorboard")
-INFERENCE_MODE = {"epic": "embedding", "text-icl": "text", "contrastive": "none"}
-
-
-@dataclass
-class TrainConfig:
-    """All training settings; every field can be set in YAML and overridden on the command line."""
-
-    # what and where
-    model: str | None = None  # a HF decoder folder or saved epic model; None = the embedded default
-    data: str = ""  # JSONL file, or a folder of *.jsonl (+ tasks.yaml)
-    tasks: str | None = None  # training task file (instruction, batch_size, in_batch_negatives per task)
-    output: str = "runs/epic"
-    model_dir: str | None = None  # where the final model goes (default: OUTPUT/model)
-    mode: str = "epic"  # epic | text-icl | contrastive
-    seed: int = 42
-    skip_bad_lines: bool = False
-    # budget and optimisation
-    max_steps: int = 100
-    batch_size: int = 16  # per process, for tasks without their own
-    hard_negatives: int = 1
-    temperature: float = 0.02  # InfoNCE temperature (its start value when learned)
-    learn_temperature: bool = False  # a learned logit scale, clamped to temperatures in [0.01, 1]
-    temperature_lr: float = 0.02  # its own lr: at the model's lr a log-scale would barely move in a run
-    lr: float = 1e-4
-    warmup_steps: int = 0
-    weight_decay: float = 0.0
-    max_grad_norm: float = 1.0
-    # EPIC switches (EPIC.md); projection/center/vectors_per_demo/demo_markers apply to a fresh backbone
-    max_demos: int = 5  # K: each query gets k ~ Uniform{0..K} in-batch demonstrations
-    detach_demos: bool = False
-    zero_shot_loss: bool = True
-    projection: str = "rescale"
-    center: bool = False
-    pooling: str = "last"  # last | mean | wmean (position-weighted mean), for a fresh backbone
-    template: str = "bge"  # bge | eol (PromptEOL: pool "means in one word"), for a fresh backbone
-    vectors_per_demo: int = 2
-    demo_markers: bool = True
-    # what is trained
-    lora: bool = True
-    lora_r: int = 32
-    lora_alpha: int = 64
-    lora_dropout: float = 0.0
-    lora_targets: list[str] = field(default_factory=lambda: list(LORA_TARGETS))
-    train_top_layers: int | None = None  # train only the top N layers (LoRA or full)
-    num_layers: int | None = None  # keep only the first L layers of the backbone
-    # lengths and memory
-    query_max_length: int = 64
-    passage_max_length: int = 128
-    demo_max_length: int = 64  # text ICL: tokens of each demo query / response
-    grad_cache_chunk: int | None = None  # GradCache: forward/backward in chunks of this many texts
-    gradient_checkpointing: bool = False
-    cross_device_negatives: bool = True
-    dtype: str = "auto"  # auto | float32 | bfloat16 | float16
-    # bookkeeping
-    save_every: int = 50
-    log_every: int = 1
-    eval_examples: int = 0  # held out of training per task (docs: the learning curve); 0 = none
-    eval_every: int = 0  # validation loss at step 0 and every N steps (0 = only at the end)
-    report_to: str = "none"  # none | tensorboard (scalars in OUTPUT/tensorboard)
-    merge_lora: bool = False
-    resume: bool = False
-    threads: int | None = None
-    quiet: bool = False
-
-    def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
-        if self.max_demos < 0 or self.hard_negatives < 0 or self.max_steps < 1:
-            raise ValueError("max_demos and hard_negatives must be >= 0 and max_steps >= 1")
-        if self.report_to not in REPORT_TO:
-            raise ValueError(f"report_to must be one of {REPORT_TO}, got {self.report_to!r}")
-        if not self.temperature > 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature}")
-        if self.eval_examples < 0 or self.eval_every < 0:
-            raise ValueError("eval_examples and eval_every must be >= 0")
 
 
 @dataclass
@@ -153,6 +78,8 @@ class Trainer:
         _init_distributed()
         self.rank, self.world_size = world()
         self.out = Path(config.output)
+        if config.resume:  # before anything loads: a different run is refused by name
+            self._checkpoint_state()
         self.data = load_train_data(config.data, config.tasks, config.skip_bad_lines)
         if self.data.skipped and self.rank == 0:
             print(f"epic train: skipped {len(self.data.skipped)} bad line(s):", file=sys.stderr)
@@ -401,6 +328,11 @@ class Trainer:
         self._sync_gradients()
         # the norm before clipping (inf: measure only), a signal of too large or vanishing steps
         grad_norm = torch.nn.utils.clip_grad_norm_(self.params, c.max_grad_norm or float("inf")).item()
+        if not math.isfinite(grad_norm):
+            raise FloatingPointError(
+                f"epic train: non-finite gradient norm at step {self.step + 1} (task {batch.task.name}); "
+                "the weights were not updated and nothing was saved from this step"
+            )
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
@@ -518,7 +450,7 @@ class Trainer:
         """Write ``output/checkpoint`` atomically: trainable weights, optimizer, RNG, step."""
         if self.rank == 0:
             target = self.out / "checkpoint"
-            tmp = _atomic_dir(target)
+            tmp = atomic_dir(target)
             try:
                 save_file(self._trainable_state(), str(tmp / "trainable.safetensors"))
                 opt = self.optimizer.state_dict()
@@ -538,14 +470,31 @@ class Trainer:
         if self.world_size > 1:
             dist.barrier()
 
+    def _checkpoint_state(self) -> dict | None:
+        """The checkpoint's state.json after a kill mid-swap is repaired, refusing a different run."""
+        ckpt = self.out / "checkpoint"
+        if self.rank == 0:  # a kill mid-swap: put the complete version back, clean stale temporaries
+            recover_dir(ckpt, "state.json")
+        if self.world_size > 1:
+            dist.barrier()
+        if not (ckpt / "state.json").is_file():
+            return None
+        state = json.loads((ckpt / "state.json").read_text())
+        conflicts = resume_conflicts(state.get("config", {}), self.cfg)
+        if conflicts:
+            raise ValueError(
+                f"{ckpt}: --resume with a different run; start a new --output, or restore: " + "; ".join(conflicts)
+            )
+        return state
+
     def load_checkpoint(self) -> bool:
         """Continue from ``output/checkpoint`` if there is one; returns whether it did."""
         ckpt = self.out / "checkpoint"
-        if not (ckpt / "state.json").is_file():
+        state = self._checkpoint_state()
+        if state is None:
             if self.rank == 0:
                 print(f"epic train: no checkpoint in {ckpt}; starting from step 0", file=sys.stderr)
             return False
-        state = json.loads((ckpt / "state.json").read_text())
         weights = load_file(str(ckpt / "trainable.safetensors"))
         params = dict(self.model.named_parameters())
         buffers = {f"projector.{n}": b for n, b in self.model.projector.named_buffers()}
@@ -566,8 +515,7 @@ class Trainer:
         self.step = int(state["step"])
         log_path = self.out / "train_log.jsonl"
         if self.rank == 0 and log_path.is_file():  # drop log lines of steps the killed run did after saving
-            keep = [ln for ln in log_path.read_text().splitlines() if json.loads(ln)["step"] <= self.step]
-            log_path.write_text("".join(ln + "\n" for ln in keep))
+            truncate_log(log_path, self.step)
         if self.rank == 0:
             print(f"epic train: resumed from {ckpt} at step {self.step}", file=sys.stderr)
         return True

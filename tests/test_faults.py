@@ -1,0 +1,165 @@
+"""Training and input faults: named range errors, decoding errors with file and line, a kill mid-swap,
+a resume of a different run, a half-written log line, an incomplete saved model."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+
+import pytest
+import torch
+from train_fixtures import write_train_set
+
+from epic.cli import main
+from epic.data import DataError, load_tasks, load_train_data
+from epic.train import TrainConfig, Trainer
+from epic.train_config import RANGES
+
+
+def _config(tmp_path, tiny_dir, **kw) -> TrainConfig:
+    base = dict(
+        model=str(tiny_dir), data=str(write_train_set(tmp_path / "data")), output=str(tmp_path / "run"),
+        batch_size=4, max_steps=5, save_every=2, lr=1e-3, lora_r=4, lora_alpha=8, quiet=True, seed=0,
+    )  # fmt: skip
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def _trainable(trainer):
+    return {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.requires_grad}
+
+
+@pytest.mark.parametrize("name", sorted(RANGES))
+def test_every_numeric_field_is_range_checked_by_name(name):
+    low, high, low_open = RANGES[name]
+    for bad in [low if low_open else low - 1, float("nan")] + ([high] if high is not None else []):
+        with pytest.raises(ValueError, match=rf"TrainConfig\.{name} must be"):
+            TrainConfig(**{name: bad})
+
+
+def test_a_bad_value_on_the_command_line_is_named_before_anything_loads(tmp_path, capsys):
+    for flag, value, field in [("--batch-size", "0", "batch_size"), ("--temperature", "0", "temperature"),
+                               ("--lr", "-1", "lr"), ("--lora-dropout", "1.5", "lora_dropout")]:  # fmt: skip
+        with pytest.raises(SystemExit) as e:
+            main(["train", "--data", str(tmp_path / "missing"), flag, value])
+        assert e.value.code == 2
+        err = capsys.readouterr().err
+        assert f"TrainConfig.{field}" in err and "Traceback" not in err and "missing" not in err
+
+
+def test_non_utf8_bytes_name_file_and_line_and_can_be_skipped(tmp_path, capsys):
+    good = '{"query": "q", "pos": ["p"], "instruction": "i"}\n'
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(good.encode() + b'{"query": "caf\xe9", "pos": ["p"], "instruction": "i"}\n' + good.encode())
+    with pytest.raises(DataError, match=r"bad\.jsonl:2: not valid UTF-8 \(byte 0xe9"):
+        load_train_data(bad)
+    data = load_train_data(bad, skip_bad=True)
+    assert len(data.examples) == 2 and len(data.skipped) == 1 and "bad.jsonl:2" in data.skipped[0]
+    tasks = tmp_path / "tasks.yaml"
+    tasks.write_bytes(b'tasks:\n  - {name: t, instruction: "caf\xe9"}\n')
+    with pytest.raises(DataError, match=r"tasks\.yaml:2: not valid UTF-8"):
+        load_tasks(tasks)
+    texts = tmp_path / "in.txt"
+    texts.write_bytes(b"fine\nnot \xff fine\n")
+    with pytest.raises(SystemExit) as e:
+        main(["encode", "--input", str(texts), "--output", str(tmp_path / "o.npy")])
+    assert e.value.code == 2 and "in.txt:2: not valid UTF-8" in capsys.readouterr().err
+
+
+def test_a_kill_between_the_two_renames_of_the_checkpoint_swap_loses_nothing(tmp_path, tiny_dir, monkeypatch):
+    import epic.io as io
+
+    full = Trainer(_config(tmp_path / "a", tiny_dir, save_every=0))
+    full.train()
+    expected = _trainable(full)
+
+    class Killed(Exception):
+        pass
+
+    real_replace, calls = os.replace, []
+
+    def dying_replace(src, dst):  # the second save: the old checkpoint moved aside, then the kill
+        calls.append(dst)
+        real_replace(src, dst)
+        if len(calls) == 2:
+            raise Killed
+
+    cfg = _config(tmp_path / "b", tiny_dir)
+    monkeypatch.setattr(io.os, "replace", dying_replace)
+    with pytest.raises(Killed):
+        Trainer(cfg).train()
+    monkeypatch.setattr(io.os, "replace", real_replace)
+    run = tmp_path / "b" / "run"
+    assert not (run / "checkpoint").exists()  # exactly the window the issue describes
+    resumed = Trainer(dataclasses.replace(cfg, resume=True))
+    assert resumed.step in (2, 4)  # the previous checkpoint or the one being written, never step 0
+    assert sorted(p.name for p in run.iterdir() if p.name.startswith(".")) == []  # stale folders cleaned
+    resumed.train()
+    for name, value in _trainable(resumed).items():
+        torch.testing.assert_close(value, expected[name], rtol=1e-5, atol=1e-6)
+
+
+def test_resume_refuses_a_different_run_but_may_extend_it(tmp_path, tiny_dir):
+    cfg = _config(tmp_path, tiny_dir, max_steps=2, save_every=1)
+
+    class Killed(Exception):
+        pass
+
+    def kill(trainer, record):
+        raise Killed
+
+    with pytest.raises(Killed):
+        Trainer(cfg).train(callback=kill)
+    for change in ({"mode": "contrastive"}, {"seed": 1}, {"lr": 5e-4}, {"model": str(tmp_path)}):
+        (field,) = change
+        with pytest.raises(ValueError, match=rf"different run.*{field}: "):
+            Trainer(dataclasses.replace(cfg, resume=True, **change))
+    other_data = write_train_set(tmp_path / "other")
+    with pytest.raises(ValueError, match=r"data: "):
+        Trainer(dataclasses.replace(cfg, resume=True, data=str(other_data)))
+    longer = Trainer(dataclasses.replace(cfg, resume=True, max_steps=3))
+    assert longer.step == 1
+    longer.train()
+
+
+def test_a_half_written_last_log_line_does_not_stop_a_resume(tmp_path, tiny_dir, capsys):
+    cfg = _config(tmp_path, tiny_dir, max_steps=3, save_every=2)
+
+    class Killed(Exception):
+        pass
+
+    def kill(trainer, record):
+        if trainer.step == 3:
+            raise Killed
+
+    with pytest.raises(Killed):
+        Trainer(cfg).train(callback=kill)
+    log = tmp_path / "run" / "train_log.jsonl"
+    log.write_text(log.read_text() + '{"step": 4, "lo')
+    resumed = Trainer(dataclasses.replace(cfg, resume=True))
+    assert "train_log.jsonl:4: dropping" in capsys.readouterr().err
+    resumed.train()
+    assert [json.loads(x)["step"] for x in log.read_text().splitlines()] == [1, 2, 3]
+
+
+def test_a_saved_model_without_its_weights_folder_is_an_error_not_a_hub_lookup(tmp_path, tiny_dir, monkeypatch):
+    from epic import EpicEncoder
+
+    model = EpicEncoder.from_pretrained(tiny_dir, device="cpu")
+    model.save_pretrained(tmp_path / "m")
+    shutil.rmtree(tmp_path / "m" / "backbone")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # even where the hub would be allowed
+    with pytest.raises(FileNotFoundError, match=r"m: saved epic model without its backbone/ folder"):
+        EpicEncoder.from_pretrained(tmp_path / "m", device="cpu")
+
+
+def test_data_build_rejects_a_negative_budget_and_a_file_as_output(tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["data", "build", "--output", str(tmp_path / "d"), "--max-per-task", "-1"])
+    assert e.value.code == 2 and "--max-per-task must be >= 1" in capsys.readouterr().err
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(SystemExit) as e:
+        main(["data", "build", "--output", str(tmp_path / "f")])
+    assert e.value.code == 2 and "is a file" in capsys.readouterr().err
