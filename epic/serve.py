@@ -11,53 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
+import os
 import queue
+import secrets
 import threading
 import time
+import warnings
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 
+from .api import Job, RequestError, ServeConfig, error, parse_request, read_body
 from .data import Task
 from .model import EpicEncoder
 
+__all__ = ["BatchingEncoder", "BackgroundServer", "ServeConfig", "create_app", "parse_request", "serve"]
+
 DEFAULT_INSTRUCTION = "Given a query, retrieve relevant passages"
-
-
-@dataclass
-class ServeConfig:
-    """Service limits and batching; all are ``epic serve`` flags."""
-
-    max_inputs: int = 256  # inputs per request
-    max_chars: int = 20000  # characters per input
-    max_body_bytes: int = 2_000_000
-    max_batch_texts: int = 64  # texts encoded together
-    max_wait_ms: float = 5.0  # how long the worker waits for more requests to batch
-    max_queue: int = 1024  # pending requests; beyond it: 503
-    batch_size: int = 32
-
-
-class RequestError(Exception):
-    def __init__(self, status: int, message: str, param: str | None = None):
-        super().__init__(message)
-        self.status, self.message, self.param = status, message, param
-
-
-@dataclass
-class Job:
-    texts: list[str]
-    task: Task | None
-    input_type: str
-    n_demos: int | None
-    future: Future = field(default_factory=Future)
-
-    def key(self) -> tuple:
-        return (self.task.name if self.task else None, self.input_type, self.n_demos)
 
 
 class BatchingEncoder:
@@ -109,75 +81,34 @@ class BatchingEncoder:
             pending = [j for j in pending if j.key() != key]
             self._encode(group)
 
+    def _embed(self, job: Job, texts: list[str]) -> np.ndarray:
+        if job.input_type == "document":
+            return self.model.encode_documents(texts, task=job.task, batch_size=self.config.batch_size)
+        return self.model.encode_queries(
+            texts, task=job.task, instruction=None if job.task else DEFAULT_INSTRUCTION,
+            n_demos=job.n_demos, batch_size=self.config.batch_size, show_progress=False,
+        )  # fmt: skip
+
+    def _tokens(self, texts: list[str]) -> int:
+        # in the worker thread: the tokenizer is the model's, and only this thread may touch it
+        return sum(map(len, self.model.tokenizer(texts, add_special_tokens=False)["input_ids"]))
+
     def _encode(self, group: list[Job]) -> None:
-        first = group[0]
-        texts = [t for j in group for t in j.texts]
         try:
-            if first.input_type == "document":
-                emb = self.model.encode_documents(texts, task=first.task, batch_size=self.config.batch_size)
-            else:
-                emb = self.model.encode_queries(
-                    texts, task=first.task, instruction=None if first.task else DEFAULT_INSTRUCTION,
-                    n_demos=first.n_demos, batch_size=self.config.batch_size, show_progress=False,
-                )  # fmt: skip
+            emb = self._embed(group[0], [t for j in group for t in j.texts])
             self.batches += 1
             start = 0
             for j in group:
-                j.future.set_result(emb[start : start + len(j.texts)])
+                j.future.set_result((emb[start : start + len(j.texts)], self._tokens(j.texts)))
                 start += len(j.texts)
-        except Exception as e:  # one bad job must not kill the worker
+        except Exception:  # one bad job must fail alone: encode its neighbours without it
             for j in group:
-                if not j.future.done():
+                if j.future.done():
+                    continue
+                try:
+                    j.future.set_result((self._embed(j, j.texts), self._tokens(j.texts)))
+                except Exception as e:
                     j.future.set_exception(e)
-
-
-def parse_request(body: bytes, tasks: dict[str, Task], config: ServeConfig) -> tuple[Job, str]:
-    """Validate an embeddings request; returns the job and the encoding format."""
-    if len(body) > config.max_body_bytes:
-        raise RequestError(413, f"request body of {len(body)} bytes exceeds the limit of {config.max_body_bytes}")
-    try:
-        req = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise RequestError(400, f"request body is not valid JSON: {e}") from None
-    if not isinstance(req, dict):
-        raise RequestError(400, "request body must be a JSON object")
-    known = {"input", "model", "encoding_format", "user", "dimensions", "task", "input_type", "n_demos"}
-    unknown = sorted(set(req) - known)
-    if unknown:
-        raise RequestError(400, f"unknown field(s) {unknown}", unknown[0])
-    texts = req.get("input")
-    if isinstance(texts, str):
-        texts = [texts]
-    if not isinstance(texts, list) or not texts:
-        raise RequestError(400, "'input' must be a string or a non-empty list of strings", "input")
-    if len(texts) > config.max_inputs:
-        raise RequestError(413, f"'input' has {len(texts)} items; the limit is {config.max_inputs}", "input")
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise RequestError(400, f"'input[{i}]' must be a string, got {type(t).__name__}", "input")
-        if len(t) > config.max_chars:
-            raise RequestError(413, f"'input[{i}]' has {len(t)} characters; the limit is {config.max_chars}", "input")
-    fmt = req.get("encoding_format", "float")
-    if fmt not in ("float", "base64"):
-        raise RequestError(400, "'encoding_format' must be 'float' or 'base64'", "encoding_format")
-    if req.get("dimensions") is not None:
-        raise RequestError(400, "'dimensions' is not supported: epic embeddings have a fixed size", "dimensions")
-    task = None
-    if req.get("task") is not None:
-        if not isinstance(req["task"], str) or req["task"] not in tasks:
-            raise RequestError(404, f"unknown task {req['task']!r}; registered tasks: {sorted(tasks)}", "task")
-        task = tasks[req["task"]]
-    input_type = req.get("input_type", "query" if task is not None else "document")
-    if input_type not in ("query", "document"):
-        raise RequestError(400, "'input_type' must be 'query' or 'document'", "input_type")
-    n_demos = req.get("n_demos")
-    if n_demos is not None:
-        if not isinstance(n_demos, int) or isinstance(n_demos, bool) or n_demos < 0:
-            raise RequestError(400, "'n_demos' must be a non-negative integer", "n_demos")
-        available = len(task.demos) if task else 0
-        if n_demos > available:
-            raise RequestError(400, f"'n_demos'={n_demos} but the task has {available} demonstrations", "n_demos")
-    return Job(texts, task, input_type, n_demos), fmt
 
 
 def create_app(model: EpicEncoder, tasks: dict[str, Task], model_name: str, config: ServeConfig | None = None):
@@ -198,21 +129,25 @@ def create_app(model: EpicEncoder, tasks: dict[str, Task], model_name: str, conf
 
     app = FastAPI(title="epic embeddings", lifespan=lifespan)
 
-    def error(e: RequestError) -> JSONResponse:
-        kind = "invalid_request_error" if e.status < 500 else "server_error"
-        return JSONResponse({"error": {"message": e.message, "type": kind, "param": e.param}}, status_code=e.status)
+    @app.middleware("http")
+    async def authenticate(request: Request, call_next):
+        if config.api_key and not secrets.compare_digest(
+            request.headers.get("authorization", ""), f"Bearer {config.api_key}"
+        ):
+            return error(RequestError(401, "missing or wrong API key (Authorization: Bearer KEY)"))
+        try:
+            return await call_next(request)
+        except Exception as e:  # never a plain-text 500: an OpenAI-style error, without internals
+            return error(RequestError(500, f"internal error ({type(e).__name__})"))
 
     @app.post("/v1/embeddings")
     async def embeddings(request: Request):
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > config.max_body_bytes:
-            return error(RequestError(413, f"request body exceeds the limit of {config.max_body_bytes} bytes"))
         try:
-            job, fmt = parse_request(await request.body(), tasks, config)
-            emb = await asyncio.wrap_future(state["encoder"].submit(job))
+            job, fmt = parse_request(await read_body(request, config), tasks, config)
+            emb, tokens = await asyncio.wrap_future(state["encoder"].submit(job))
         except RequestError as e:
             return error(e)
-        except ValueError as e:
+        except (ValueError, TypeError, UnicodeError) as e:  # the job's own input: it fails alone
             return error(RequestError(400, str(e)))
         data = []
         for i, vec in enumerate(emb):
@@ -222,7 +157,6 @@ def create_app(model: EpicEncoder, tasks: dict[str, Task], model_name: str, conf
                 else vec.tolist()
             )
             data.append({"object": "embedding", "index": i, "embedding": value})
-        tokens = sum(map(len, model.tokenizer(job.texts, add_special_tokens=False)["input_ids"]))  # one batched call
         return {
             "object": "list",
             "data": data,
@@ -271,7 +205,15 @@ def serve(model_path: str | None, task_file: str | None, host: str, port: int, c
 
     from .data import load_tasks
 
+    config.api_key = config.api_key or os.environ.get("EPIC_API_KEY") or None
+    if not config.api_key and host not in ("127.0.0.1", "localhost", "::1"):
+        warnings.warn(
+            f"epic serve: listening on {host} without an API key: anyone who reaches it can use it "
+            "(set --api-key or EPIC_API_KEY)",
+            stacklevel=2,
+        )
     tasks = load_tasks(task_file) if task_file else {}
     model = EpicEncoder.from_pretrained(model_path)
     name = "epic-default" if model_path in (None, "default") else Path(model_path).name  # never the path
-    uvicorn.run(create_app(model, tasks, name, config), host=host, port=port, timeout_graceful_shutdown=30)
+    app = create_app(model, tasks, name, config)
+    uvicorn.run(app, host=host, port=port, timeout_graceful_shutdown=30, limit_concurrency=config.max_connections)

@@ -102,4 +102,6 @@ def test_close_finishes_every_queued_job(tiny, task):
     assert all(f.done() and not f.exception() for f in futures)
     expected = tiny.encode_queries(TEXTS, task=task, n_demos=2)
     for i, f in enumerate(futures):
-        np.testing.assert_allclose(f.result()[0], expected[i % 4], atol=1e-5)
+        emb, tokens = f.result()
+        np.testing.assert_allclose(emb[0], expected[i % 4], atol=1e-5)
+        assert tokens == len(tiny.tokenizer(TEXTS[i % 4], add_special_tokens=False)["input_ids"])
