@@ -27,11 +27,13 @@ from .card import TRAINING_FILE, write_card
 from .data import Demo, Task, check_texts
 from .inject import DemoProjector, inject
 from .io import atomic_dir, replace_dir
+from .pooling import POOLED_STATS, PooledStats, pool
 from .prompt import TEMPLATES, Prompt, PromptBuilder, pad_batch
 
 DEMO_MODES = ("embedding", "text", "none")
 DEMO_SELECTIONS = ("fixed", "nearest", "random")
 CONFIG_FILE = "epic_config.json"
+POOLED_STATS_FILE = "pooled_stats.safetensors"
 
 # Generic sentences whose mean embedding direction is the centre for ``center=True``.
 CALIBRATION_TEXTS = [
@@ -61,6 +63,7 @@ class EpicConfig:
     backbone: str = DEFAULT_BACKBONE  # "default", a local HF folder, or "backbone" (inside the saved model)
     num_layers: int | None = None  # keep only the first L decoder layers (CPU-efficient option)
     pooling: str = "last"  # last | mean | wmean (position-weighted mean, SGPT)
+    pooled_stats: str = "none"  # none | center | standardize, with statistics fitted on training text
     normalize: bool = True
     max_length: int = 512  # tokens of the user's text
     demo_max_length: int = 256  # tokens of each demonstration query / response in text mode
@@ -80,6 +83,7 @@ class EpicConfig:
         checks = {
             "pooling": ("last", "mean", "wmean"),
             "template": TEMPLATES,
+            "pooled_stats": POOLED_STATS,
             "projection": ("rescale", "linear", "mlp"),
             "padding_side": ("left", "right"),
             "demo_mode": DEMO_MODES,
@@ -114,6 +118,7 @@ class EpicEncoder(nn.Module):
                 token_norm = emb(ids).float().norm(dim=-1).mean().item()
             projector = DemoProjector(hidden, config.projection, config.center, token_norm)
         self.projector = projector
+        self.pooled_stats = PooledStats(hidden, config.pooled_stats)
         self.prompts = PromptBuilder(
             tokenizer,
             config.max_length,
@@ -188,6 +193,8 @@ class EpicEncoder(nn.Module):
         model = cls(backbone, tokenizer, config)
         state = load_file(str(root / "projector.safetensors"))
         model.projector.load_state_dict(state)
+        if config.pooled_stats != "none":
+            model.pooled_stats.load_state_dict(load_file(str(root / POOLED_STATS_FILE)))
         return model
 
     def save_pretrained(self, path: str | Path, merge_lora: bool = False) -> None:
@@ -218,6 +225,9 @@ class EpicEncoder(nn.Module):
             self.tokenizer.save_pretrained(tmp)
             state = {k: v.detach().cpu().contiguous() for k, v in self.projector.state_dict().items()}
             save_file(state, str(tmp / "projector.safetensors"))
+            if config.pooled_stats != "none":
+                stats = {k: v.detach().cpu().contiguous() for k, v in self.pooled_stats.state_dict().items()}
+                save_file(stats, str(tmp / POOLED_STATS_FILE))
             (tmp / CONFIG_FILE).write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
             if self.training_record:
                 (tmp / TRAINING_FILE).write_text(json.dumps(self.training_record, indent=2) + "\n")
@@ -287,16 +297,21 @@ class EpicEncoder(nn.Module):
         return self.pool(hidden, batch["attention_mask"])
 
     def pool(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Last-token (the final attended position, right for left and right padding), mean, or
-        position-weighted mean pooling (weights 1..n over each text's attended positions)."""
-        if self.config.pooling in ("mean", "wmean"):
-            m = mask.unsqueeze(-1).to(hidden.dtype)
-            if self.config.pooling == "wmean":
-                m = m * m.cumsum(1)
-            return ((hidden * m).sum(1) / m.sum(1)).float()
-        positions = torch.arange(mask.shape[1], device=mask.device)
-        last = (mask * positions).argmax(-1)
-        return hidden[torch.arange(hidden.shape[0], device=hidden.device), last].float()
+        """The configured pooling (:mod:`epic.pooling`), then the fitted pooled statistics if any."""
+        return self.pooled_stats(pool(hidden, mask, self.config.pooling))
+
+    @torch.no_grad()
+    def fit_pooled_stats(self, prompts: Sequence[Prompt]) -> None:
+        """Fit the pooled statistics (``pooled_stats`` = center | standardize) on prompts of training text."""
+        kind = self.pooled_stats.kind
+        self.pooled_stats.kind = "none"  # the raw pooled vectors
+        try:
+            pooled = self._pooled_in_batches(prompts, None, 32, False)
+        finally:
+            self.pooled_stats.kind = kind
+        self.pooled_stats.fit(pooled)
+        self._version += 1  # cached demonstration vectors were pooled before
+        self._demo_cache.clear()
 
     # -- demonstration vectors and their cache ------------------------------------------------
     def demo_prompts(self, task: Task, demos: Sequence[Demo]) -> list[Prompt]:

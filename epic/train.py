@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
@@ -33,7 +34,7 @@ from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
 from .batches import TaskBatchPlan, TrainBatch, make_batch
-from .data import Demo, load_train_data
+from .data import Demo, TrainData, load_train_data
 from .io import atomic_dir, recover_dir, replace_dir
 from .loss import LogitScale, batch_geometry, info_nce, world
 from .model import EpicEncoder
@@ -91,6 +92,7 @@ class Trainer:
         self.logit_scale = LogitScale(config.temperature, config.learn_temperature)
         torch.manual_seed(config.seed)
         self.model = model if model is not None else self._load_model()
+        self._fit_pooled_stats()
         self._setup_trainable()
         self.model.train()
         self.params = [p for p in self.model.parameters() if p.requires_grad]
@@ -119,6 +121,7 @@ class Trainer:
                 center=c.center,
                 pooling=c.pooling,
                 template=c.template,
+                pooled_stats=c.pooled_stats,
                 vectors_per_demo=c.vectors_per_demo,
                 demo_markers=c.demo_markers,
                 num_layers=c.num_layers,
@@ -128,6 +131,15 @@ class Trainer:
         model.config.demo_max_length = c.demo_max_length
         model.prompts.demo_max_length = c.demo_max_length
         return model
+
+    def _fit_pooled_stats(self) -> None:
+        m, c = self.model, self.cfg
+        if m.config.pooled_stats != "none" and not bool(m.pooled_stats.fitted):
+            m.fit_pooled_stats(
+                pooled_stats_prompts(
+                    m, self.data, c.pooled_stats_examples, c.seed, c.query_max_length, c.passage_max_length
+                )
+            )
 
     def _setup_trainable(self) -> None:
         c, m = self.cfg, self.model
@@ -443,6 +455,7 @@ class Trainer:
     def _trainable_state(self) -> dict[str, torch.Tensor]:
         state = {n: p.detach().cpu().contiguous() for n, p in self.model.named_parameters() if p.requires_grad}
         state.update({f"projector.{n}": b.detach().cpu() for n, b in self.model.projector.named_buffers()})
+        state.update({f"pooled_stats.{n}": b.detach().cpu() for n, b in self.model.pooled_stats.named_buffers()})
         state["logit_scale.log_temperature"] = self.logit_scale.log_temperature.detach().cpu().reshape(1)
         return state
 
@@ -498,6 +511,7 @@ class Trainer:
         weights = load_file(str(ckpt / "trainable.safetensors"))
         params = dict(self.model.named_parameters())
         buffers = {f"projector.{n}": b for n, b in self.model.projector.named_buffers()}
+        buffers.update({f"pooled_stats.{n}": b for n, b in self.model.pooled_stats.named_buffers()})
         buffers["logit_scale.log_temperature"] = self.logit_scale.log_temperature
         with torch.no_grad():
             for name, value in weights.items():
@@ -519,6 +533,21 @@ class Trainer:
         if self.rank == 0:
             print(f"epic train: resumed from {ckpt} at step {self.step}", file=sys.stderr)
         return True
+
+
+def pooled_stats_prompts(
+    model: EpicEncoder, data: TrainData, n: int, seed: int, query_length: int = 64, passage_length: int = 128
+) -> list[Prompt]:
+    """The training text pooled statistics are fitted on: a deterministic sample of ``n`` examples,
+    each query as the model sees it in training (instructed) and its positive as a document."""
+    rng = np.random.default_rng([seed, 13])
+    prompts = []
+    for i in sorted(rng.choice(len(data.examples), min(n, len(data.examples)), replace=False).tolist()):
+        ex = data.examples[i]
+        task = data.tasks[ex.task].as_task()
+        prompts.append(model.prompts.query(ex.query, task.instruction, limit=query_length))
+        prompts.append(model.document_prompt(ex.pos[0], task, passage_length))
+    return prompts
 
 
 def run_training(config: TrainConfig) -> Path:

@@ -44,6 +44,8 @@ class TrainConfig:
     center: bool = False
     pooling: str = "last"  # last | mean | wmean (position-weighted mean), for a fresh backbone
     template: str = "bge"  # bge | eol (PromptEOL: pool "means in one word"), for a fresh backbone
+    pooled_stats: str = "none"  # none | center | standardize the pooled vector (fresh backbone; epic/pooling.py)
+    pooled_stats_examples: int = 256  # training examples (query and positive) the statistics are fitted on
     vectors_per_demo: int = 2
     demo_markers: bool = True
     # what is trained
@@ -77,7 +79,8 @@ class TrainConfig:
         """Every field checked by name before anything loads: a bad value is an error, never a NaN run."""
         choices = {
             "mode": MODES, "report_to": REPORT_TO, "dtype": DTYPES, "projection": ("rescale", "linear", "mlp"),
-            "pooling": ("last", "mean", "wmean"), "template": ("bge", "eol"), "vectors_per_demo": (1, 2),
+            "pooling": ("last", "mean", "wmean"), "template": ("bge", "eol"),
+            "pooled_stats": ("none", "center", "standardize"), "vectors_per_demo": (1, 2),
         }  # fmt: skip
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -102,7 +105,7 @@ RANGES = {
     "num_layers": (1, None, False), "query_max_length": (1, None, False), "passage_max_length": (1, None, False),
     "demo_max_length": (1, None, False), "grad_cache_chunk": (1, None, False), "save_every": (0, None, False),
     "log_every": (1, None, False), "eval_examples": (0, None, False), "eval_every": (0, None, False),
-    "threads": (1, None, False),
+    "threads": (1, None, False), "pooled_stats_examples": (2, None, False),
 }  # fmt: skip
 OPTIONAL = {"train_top_layers", "num_layers", "grad_cache_chunk", "threads"}
 DTYPES = ("auto", "float32", "bfloat16", "float16")

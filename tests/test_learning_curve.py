@@ -190,3 +190,52 @@ def test_the_eol_template_pools_its_own_closing_and_keeps_the_prefix_cache_exact
         np.testing.assert_allclose(cached, plain, atol=1e-5)
     bge = EpicEncoder.from_pretrained(tiny_dir, device="cpu")
     assert not np.allclose(bge.encode_documents(["a cat"]), model.encode_documents(["a cat"]), atol=1e-3)
+
+
+@pytest.mark.parametrize("kind", ["center", "standardize"])
+def test_pooled_stats_are_fitted_on_training_text_saved_and_resumed(tmp_path, tiny_dir, task, kind):
+    from epic import EpicEncoder
+
+    cfg = _config(tmp_path / "a", tiny_dir, pooled_stats=kind, template="eol", max_steps=4, save_every=2)
+    full = Trainer(cfg)
+    assert bool(full.model.pooled_stats.fitted)
+    raw_mean = full.model.pooled_stats.mean.clone()
+    path = full.train()
+    loaded = EpicEncoder.from_pretrained(path, device="cpu")
+    torch.testing.assert_close(loaded.pooled_stats.mean, raw_mean)
+    texts = ["a cat", "the weather today"]
+    np.testing.assert_allclose(loaded.encode_documents(texts), full.model.encode_documents(texts), atol=1e-5)
+    np.testing.assert_allclose(
+        loaded.encode_queries(texts, task=task, n_demos=2),
+        full.model.encode_queries(texts, task=task, n_demos=2),
+        atol=1e-5,
+    )
+
+    class Killed(Exception):
+        pass
+
+    def kill(trainer, record):
+        if trainer.step == 3:
+            raise Killed
+
+    cfg_b = _config(tmp_path / "b", tiny_dir, pooled_stats=kind, template="eol", max_steps=4, save_every=2)
+    with pytest.raises(Killed):
+        Trainer(cfg_b).train(callback=kill)
+    resumed = Trainer(TrainConfig(**{**cfg_b.__dict__, "resume": True}))
+    resumed.train()
+    for name, value in resumed.model.named_parameters():
+        if value.requires_grad:
+            torch.testing.assert_close(value, dict(full.model.named_parameters())[name], rtol=1e-5, atol=1e-6)
+
+
+def test_centred_vectors_of_the_fitted_texts_have_zero_mean(tiny_dir):
+    from epic import EpicEncoder
+
+    model = EpicEncoder.from_pretrained(tiny_dir, device="cpu", pooled_stats="center")
+    with pytest.raises(RuntimeError, match="never fitted"):
+        model.encode_documents(["x"])
+    prompts = [model.prompts.document(t) for t in WORDS]
+    model.fit_pooled_stats(prompts)
+    with torch.no_grad():
+        pooled = model._pooled_in_batches(prompts, None, 4, False)
+    assert pooled.mean(0).abs().max() < 1e-4 and pooled.abs().max() > 1e-2

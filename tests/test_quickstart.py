@@ -28,7 +28,7 @@ def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
     report = (out / "report.md").read_text()
     assert "'train_top_layers': 1" in report
     scores = json.loads((out / "quickstart.json").read_text())["scores"]
-    expected = {"untrained · zero-shot", "untrained-eol · zero-shot", "contrastive · zero-shot", "EPIC · zero-shot"}
+    expected = {"untrained · zero-shot", "untrained-start · zero-shot", "contrastive · zero-shot", "EPIC · zero-shot"}
     assert set(scores) == expected | {"EPIC · 3 demos"}
     assert (
         len(re.findall(r"validation loss [\d.]+ -> [\d.]+ \(x[\d.]+ of step 0", report)) == 2
