@@ -168,7 +168,8 @@ def _report(cfg, table, scores, timings, logs, steps, recipe) -> str:
         f"- Training vs the untrained backbone: EPIC zero-shot {epic_zs - untrained:+.1f}, "
         f"contrastive {base - untrained:+.1f} points.",
         f"- The untrained backbone as training starts from it (the recipe's template "
-        f"`{recipe.get('template', 'bge')}`, pooled statistics `{recipe.get('pooled_stats', 'none')}`): {mean('untrained-start · zero-shot'):.1f}; "
+        f"`{recipe.get('template', 'bge')}`, pooled statistics `{recipe.get('pooled_stats', 'none')}`): "
+        f"{mean('untrained-start · zero-shot'):.1f}; "
         f"with the library's plain defaults: {untrained:.1f}.",
     ]
     if "all-MiniLM-L6-v2" in scores:
