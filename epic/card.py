@@ -61,6 +61,8 @@ def facts(folder: str | Path) -> dict[str, Any]:
         "base model": base_model_name(config, folder),
         "weights": weights if backbone_config.exists() else f"{weights} (missing: {backbone_config.name}/)",
         "pooling": config.get("pooling"),
+        "template": config.get("template", "bge"),
+        "pooled stats": config.get("pooled_stats", "none"),
         "dimensions": hidden or training.get("hidden_size") or "see the backbone",
         "normalize": config.get("normalize"),
         "projection": config.get("projection"),
@@ -133,7 +135,7 @@ def render_card(folder: str | Path, name: str | None = None) -> str:
         "| setting | value |",
         "|---|---|",
     ]
-    for key in ("pooling", "normalize", "projection", "demo_mode", "demo_selection", "n_demos", "vectors_per_demo",
+    for key in ("template", "pooling", "pooled_stats", "normalize", "projection", "demo_mode", "demo_selection", "n_demos", "vectors_per_demo",
                 "demo_markers", "max_length", "lora"):  # fmt: skip
         lines.append(f"| {key} | {config.get(key)} |")
     lines += ["", "## Training", ""]

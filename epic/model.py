@@ -255,6 +255,8 @@ class EpicEncoder(nn.Module):
             "backbone": c.backbone,
             "weights": "LoRA adapter" if hasattr(self.backbone, "peft_config") else "full",
             "pooling": c.pooling,
+            "template": c.template,
+            "pooled stats": c.pooled_stats,
             "dimensions": self.hidden_size,
             "projection": c.projection,
             "demo mode": c.demo_mode,
