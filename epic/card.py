@@ -21,6 +21,8 @@ RESULTS_FILE = "eval_results.json"
 CARD_FILE = "README.md"
 # licences of backbones we know; others are left out of the card rather than guessed
 KNOWN_LICENSES = {"default": "apache-2.0"}
+SETTINGS = ("template", "pooling", "pooled_stats", "normalize", "projection", "demo_mode", "demo_selection",
+            "n_demos", "vectors_per_demo", "demo_markers", "max_length", "lora")  # fmt: skip
 TRAINING_KEYS = ("mode", "max_steps", "batch_size", "lr", "warmup_steps", "temperature", "learn_temperature",
                  "hard_negatives", "max_demos", "lora", "lora_r", "lora_alpha", "train_top_layers", "seed")  # fmt: skip
 
@@ -135,8 +137,7 @@ def render_card(folder: str | Path, name: str | None = None) -> str:
         "| setting | value |",
         "|---|---|",
     ]
-    for key in ("template", "pooling", "pooled_stats", "normalize", "projection", "demo_mode", "demo_selection", "n_demos", "vectors_per_demo",
-                "demo_markers", "max_length", "lora"):  # fmt: skip
+    for key in SETTINGS:
         lines.append(f"| {key} | {config.get(key)} |")
     lines += ["", "## Training", ""]
     if training:
