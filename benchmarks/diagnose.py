@@ -7,7 +7,10 @@ documents (never on the examples scored), and prints per task: InfoNCE at two te
 batches of 16 (chance ln 32), top-1 accuracy, mean pairwise cosine of the documents, the share of the
 squared norm in the 3 largest dimensions, and how often the hard negative outscores the positive.
 
-    python benchmarks/diagnose.py [--model PATH] [--per-task 48] [--threads 2]
+    python benchmarks/diagnose.py [--model PATH] [--template bge|eol] [--per-task 48] [--threads 2]
+
+Statistics are fitted as the library fits them (``pooled_stats``): on training queries (instructed) and
+their positives, a sample disjoint from the scored examples.
 """
 
 from __future__ import annotations
@@ -85,19 +88,22 @@ def geometry(d: torch.Tensor) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=None)
+    ap.add_argument("--template", default="bge", choices=["bge", "eol"])
     ap.add_argument("--per-task", type=int, default=48)
     ap.add_argument("--fit-texts", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    model = EpicEncoder.from_pretrained(args.model, device="cpu")
+    model = EpicEncoder.from_pretrained(args.model, device="cpu", template=args.template)
     data = load_train_data(default_train_data())
     rng = np.random.default_rng(0)
     by_task: dict[str, list] = {}
     for ex in data.examples:
         by_task.setdefault(ex.task, []).append(ex)
-    fit_docs = [ex.pos[0] for ex in rng.choice(data.examples, args.fit_texts, replace=False)]
-    fit_states = hidden_states(model, [model.prompts.document(t, limit=64) for t in fit_docs])
+    fit = rng.choice(data.examples, args.fit_texts, replace=False)
+    fit_prompts = [model.prompts.query(ex.query, data.tasks[ex.task].instruction, limit=48) for ex in fit]
+    fit_prompts += [model.prompts.document(ex.pos[0], limit=64) for ex in fit]
+    fit_states = hidden_states(model, fit_prompts)
     print("| task | pooling | vector | loss τ.02 | loss τ.05 | top-1 | neg>pos | doc pairwise cos | top-3 share |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, examples in sorted(by_task.items()):
