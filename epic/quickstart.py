@@ -29,12 +29,18 @@ CPU_RECIPE = dict(
     hard_negatives=1,
     lr=4e-4,  # 2e-4 stalls at chance-level training loss within this budget (docs/study.md)
     warmup_steps=10,
+    # the start that learns (study.md §8): the PromptEOL template, the pooled vector centred on a
+    # training-text mean (outlier dimensions out of the cosine), and τ 0.05 for the centred vectors
+    template="eol",
+    pooled_stats="center",
+    temperature=0.05,
     eval_examples=16,  # a fixed validation batch per task, scored at step 0 and every 5 steps
     eval_every=5,
 )
 GPU_RECIPE = dict(
     lora_r=32, lora_alpha=64, query_max_length=256, passage_max_length=256, demo_max_length=256,
     hard_negatives=7, lr=1e-4, warmup_steps=100, gradient_checkpointing=True,
+    template="eol", pooled_stats="center", temperature=0.05, eval_examples=64, eval_every=50,
 )  # fmt: skip
 
 

@@ -29,7 +29,7 @@ class TrainConfig:
     max_steps: int = 100
     batch_size: int = 16  # per process, for tasks without their own
     hard_negatives: int = 1
-    temperature: float = 0.02  # InfoNCE temperature (its start value when learned)
+    temperature: float = 0.05  # InfoNCE τ (start value when learned); 0.02 is overconfident on centred vectors
     learn_temperature: bool = False  # a learned logit scale, clamped to temperatures in [0.01, 1]
     temperature_lr: float = 0.02  # its own lr: at the model's lr a log-scale would barely move in a run
     lr: float = 1e-4
@@ -43,8 +43,8 @@ class TrainConfig:
     projection: str = "rescale"
     center: bool = False
     pooling: str = "last"  # last | mean | wmean (position-weighted mean), for a fresh backbone
-    template: str = "bge"  # bge | eol (PromptEOL: pool "means in one word"), for a fresh backbone
-    pooled_stats: str = "none"  # none | center | standardize the pooled vector (fresh backbone; epic/pooling.py)
+    template: str = "eol"  # eol (PromptEOL: pool "means in one word") | bge, for a fresh backbone (study.md §8)
+    pooled_stats: str = "center"  # center | standardize | none: the pooled vector minus a training-text mean
     pooled_stats_examples: int = 256  # training examples (query and positive) the statistics are fitted on
     vectors_per_demo: int = 2
     demo_markers: bool = True
