@@ -22,7 +22,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import config as cfg
-from .backbone import DEFAULT_BACKBONE, load_backbone, resolve_backbone
+from .backbone import DEFAULT_BACKBONE, load_backbone, quiet_peft, resolve_backbone
 from .card import TRAINING_FILE, write_card
 from .data import Demo, Task, check_texts
 from .inject import DemoProjector, inject
@@ -187,7 +187,8 @@ class EpicEncoder(nn.Module):
             from peft import PeftModel
 
             base, tokenizer = load_backbone(resolve_backbone(config.backbone), config.num_layers, dtype, root)
-            backbone = PeftModel.from_pretrained(base, str(root / "adapter"))
+            with quiet_peft():
+                backbone = PeftModel.from_pretrained(base, str(root / "adapter"))
         else:
             backbone, tokenizer = load_backbone(root / "backbone", None, dtype, root)
         model = cls(backbone, tokenizer, config)

@@ -79,5 +79,5 @@ class EpicSTModule(Module):
         features["sentence_embedding"] = torch.from_numpy(emb)
         return features
 
-    def get_sentence_embedding_dimension(self) -> int:
+    def get_embedding_dimension(self) -> int:
         return self.encoder.hidden_size

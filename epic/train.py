@@ -33,6 +33,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
+from .backbone import enable_checkpointing, quiet_peft
 from .batches import TaskBatchPlan, TrainBatch, make_batch
 from .data import Demo, TrainData, load_train_data
 from .io import atomic_dir, recover_dir, replace_dir
@@ -161,7 +162,8 @@ class Trainer:
                 layers_to_transform=top,
                 layers_pattern="layers" if top else None,
             )
-            m.backbone = get_peft_model(m.backbone, lora)
+            with quiet_peft():
+                m.backbone = get_peft_model(m.backbone, lora)
         elif not c.lora:
             for p in m.backbone.parameters():
                 p.requires_grad_(False)
@@ -172,7 +174,7 @@ class Trainer:
             for p in self._base().norm.parameters():
                 p.requires_grad_(True)
         if c.gradient_checkpointing:
-            m.backbone.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+            enable_checkpointing(m.backbone)
 
     def _base(self):
         b = self.model.backbone

@@ -136,7 +136,8 @@ class SentenceTransformerMtebEncoder(AbsEncoder):
         from sentence_transformers import SentenceTransformer
 
         self.model = SentenceTransformer(str(path), device="cpu")
-        dim = self.model.get_sentence_embedding_dimension()
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        dim = get_dim()
         n_params = sum(p.numel() for p in self.model.parameters())
         self.mteb_model_meta = _meta(name, "st", dim, n_params, False)
         self.batch_size = batch_size
