@@ -88,7 +88,7 @@ def test_the_log_has_a_validation_curve_and_step_signals(tmp_path, tiny_dir, mod
         assert math.isclose(r["eval_loss"], (r["eval_loss/defs"] + r["eval_loss/sents"]) / 2, rel_tol=1e-6)
         assert ("eval_loss_demos" in r) == (mode == "epic") and 0 <= r["eval_top1"] <= 1
     for r in steps:
-        assert r["grad_norm"] > 0 and math.isclose(r["logit_scale"], 50.0, rel_tol=1e-5)
+        assert r["grad_norm"] > 0 and math.isclose(r["logit_scale"], 1 / TrainConfig.temperature, rel_tol=1e-5)
         assert -1 <= r["pairwise_cos"] <= 1 and 0 < r["top3_share"] <= 1
         assert r["pos_cos"] <= 1 and r["hard_neg_cos"] <= 1
     assert evals[-1]["eval_loss"] != evals[0]["eval_loss"]  # training moved it
