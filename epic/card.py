@@ -37,6 +37,8 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def base_model_name(config: dict[str, Any], folder: Path) -> str:
+    """The base model's name: the embedded default's hub name, a local folder's name, or for a merged
+    model the base recorded in its training record (``unknown`` without one)."""
     backbone = config.get("backbone", "")
     if backbone == "default":
         return "HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -54,14 +56,12 @@ def facts(folder: str | Path) -> dict[str, Any]:
         raise FileNotFoundError(f"{folder}: not a saved epic model (no epic_config.json)")
     training = _read_json(folder / TRAINING_FILE)
     weights = "LoRA adapter over the base" if config.get("lora") else "full weights (merged or fine-tuned)"
-    hidden = None
-    backbone_config = folder / ("adapter" if config.get("lora") else "backbone")
-    cfg_json = _read_json(folder / "backbone" / "config.json") if not config.get("lora") else {}
-    hidden = cfg_json.get("hidden_size")
+    weights_folder = folder / ("adapter" if config.get("lora") else "backbone")
+    hidden = _read_json(folder / "backbone" / "config.json").get("hidden_size") if not config.get("lora") else None
     out = {
         "folder": str(folder),
         "base model": base_model_name(config, folder),
-        "weights": weights if backbone_config.exists() else f"{weights} (missing: {backbone_config.name}/)",
+        "weights": weights if weights_folder.exists() else f"{weights} (missing: {weights_folder.name}/)",
         "pooling": config.get("pooling"),
         "template": config.get("template", "bge"),
         "pooled stats": config.get("pooled_stats", "none"),

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
+
+from .io import write_text_atomic
 
 
 class RunLog:
@@ -101,8 +104,6 @@ def plot_learning_curves(runs: dict[str, Path], path: Path, title: str = "learni
 def truncate_log(path: Path, step: int) -> None:
     """Keep the lines of steps up to ``step`` (a resumed run redoes the rest). A line the killed run left
     half-written is dropped with a warning that names the file, never an abort."""
-    import sys
-
     keep = []
     for lineno, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
         try:
@@ -112,6 +113,4 @@ def truncate_log(path: Path, step: int) -> None:
             continue
         if isinstance(rec, dict) and rec.get("step", step + 1) <= step:
             keep.append(line)
-    from .io import write_text_atomic
-
     write_text_atomic(path, "".join(ln + "\n" for ln in keep))

@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 
 from .backbone import enable_checkpointing, quiet_peft
 from .batches import TaskBatchPlan, TrainBatch, make_batch
+from .card import base_model_name
 from .data import Demo, TrainData, load_train_data
 from .io import atomic_dir, recover_dir, replace_dir
 from .loss import LogitScale, batch_geometry, info_nce, world
@@ -442,13 +443,11 @@ class Trainer:
         if manifest.is_file():
             data["manifest_sha256"] = hashlib.sha256(manifest.read_bytes()).hexdigest()
         _, evals = read_log(self.out / "train_log.jsonl")
-        base = self.model.config.backbone
         return {
             "config": dataclasses.asdict(self.cfg),
             "data": data,
-            "base_model": {"default": "HuggingFaceTB/SmolLM2-135M-Instruct", "backbone": None}.get(
-                base, Path(base).name
-            ),
+            # a model loaded from a saved folder (cfg.model) passes on the base its own record names
+            "base_model": base_model_name(dataclasses.asdict(self.model.config), Path(self.cfg.model or ".")),
             "hidden_size": self.model.hidden_size,
             "validation": curve_summary(evals) if evals else None,
         }
