@@ -29,6 +29,7 @@ from .inject import DemoProjector, inject
 from .io import atomic_dir, replace_dir
 from .pooling import POOLED_STATS, PooledStats, pool
 from .prompt import TEMPLATES, Prompt, PromptBuilder, pad_batch
+from .st_files import write_st_files
 
 DEMO_MODES = ("embedding", "text", "none")
 DEMO_SELECTIONS = ("fixed", "nearest", "random")
@@ -244,10 +245,9 @@ class EpicEncoder(nn.Module):
     def write_sentence_transformers_files(self, folder: Path) -> None:
         """Hook for the sentence-transformers integration (see :mod:`epic.st`)."""
         try:
-            from .st import write_st_files
+            write_st_files(folder)
         except ImportError:  # sentence-transformers is optional
-            return
-        write_st_files(folder)
+            pass
 
     def describe(self) -> dict:
         """What this model is (base, weights, pooling, dimensions, EPIC settings, fingerprint)."""

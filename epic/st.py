@@ -11,7 +11,6 @@ demonstrations reach it through ST's keyword routing::
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,24 +18,11 @@ import torch
 from sentence_transformers.base.modules.module import Module
 
 from .data import Demo, Task
+from .st_files import write_st_files
+
+__all__ = ["EpicSTModule", "write_st_files"]
 
 DEFAULT_QUERY_INSTRUCTION = "Given a query, retrieve relevant passages"
-
-
-def write_st_files(folder: Path) -> None:
-    """The files that make ``folder`` a sentence-transformers model (one custom module, in the root)."""
-    import sentence_transformers
-
-    modules = [{"idx": 0, "name": "0", "path": "", "type": "epic.st.EpicSTModule"}]
-    (folder / "modules.json").write_text(json.dumps(modules, indent=2) + "\n")
-    config = {
-        "model_type": "SentenceTransformer",
-        "__version__": {"sentence_transformers": sentence_transformers.__version__},
-        "prompts": {},
-        "default_prompt_name": None,
-        "similarity_fn_name": "cosine",
-    }
-    (folder / "config_sentence_transformers.json").write_text(json.dumps(config, indent=2) + "\n")
 
 
 class EpicSTModule(Module):
