@@ -75,7 +75,7 @@ def train_run(name: str, scratch: Path) -> dict[str, torch.Tensor]:
     """Losses of 3 steps and the trained weights' final values (as a fixed random projection)."""
     from train_fixtures import write_train_set
 
-    from epic.train import Trainer, TrainConfig
+    from epic.train import TrainConfig, Trainer
 
     config = TrainConfig(
         model=str(HERE / "tiny-eol"), data=str(write_train_set(scratch / "data")), output=str(scratch / name),
