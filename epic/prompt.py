@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .data import Demo
+from .data import Demo, Task
 
 TEMPLATES = ("bge", "eol")
 EOL_OPEN, EOL_CLOSE = 'This text : "', '" means in one word:"'
@@ -39,6 +39,7 @@ class Part:
     kind: str  # SLOT | TEXT | SPECIAL
     text: str
     ids: list[int]
+    source: int = -1  # a SLOT's row in the vector table its batch is embedded with (demonstrations as data)
 
 
 @dataclass
@@ -59,6 +60,11 @@ class Prompt:
                 out.append(pos)
             pos += len(p.ids)
         return out
+
+    @property
+    def sources(self) -> list[int]:
+        """Each slot's row in the batch's vector table, in slot order."""
+        return [p.source for p in self.parts if p.kind == SLOT]
 
     def __len__(self) -> int:
         return sum(len(p.ids) for p in self.parts)
@@ -112,8 +118,8 @@ class PromptBuilder:
         ids = self.tokenizer(text, add_special_tokens=False, truncation=True, max_length=limit)["input_ids"]
         return Part(TEXT, text, ids)
 
-    def _slot(self) -> Part:
-        return Part(SLOT, "", [self.pad_id])
+    def _slot(self, source: int) -> Part:
+        return Part(SLOT, "", [self.pad_id], source)
 
     # -- pieces -------------------------------------------------------------------------------
     def instruction(self, instruction: str) -> Part:
@@ -136,19 +142,29 @@ class PromptBuilder:
         parts.append(self._template("\n\n"))
         return parts
 
-    def soft_demo(self) -> list[Part]:
+    def soft_demo(self, sources: Sequence[int]) -> list[Part]:
+        """One demonstration as soft slots that take the vectors at rows ``sources`` of the table
+        (its query and response vectors, or its one pair vector)."""
+        if len(sources) != self.vectors_per_demo:
+            raise ValueError(f"a demonstration has {self.vectors_per_demo} vector(s), got sources {list(sources)}")
         if self.vectors_per_demo == 1:
-            inner = [self._slot()]
+            inner = [self._slot(sources[0])]
             return [self._template("<demo>"), *inner, self._template("\n\n")] if self.demo_markers else inner
         if not self.demo_markers:
-            return [self._slot(), self._slot()]
+            return [self._slot(sources[0]), self._slot(sources[1])]
         return [
             self._template("<query>"),
-            self._slot(),
+            self._slot(sources[0]),
             self._template("<response>"),
-            self._slot(),
+            self._slot(sources[1]),
             self._template("\n\n"),
         ]
+
+    def table_rows(self, demos: Sequence[int]) -> list[list[int]]:
+        """Sources of demonstrations ``demos`` in a table of their vectors laid out as
+        :meth:`demo_vector_prompts` produces them: demo j's vectors at rows ``j*V .. j*V+V-1``."""
+        v = self.vectors_per_demo
+        return [list(range(j * v, (j + 1) * v)) for j in demos]
 
     # -- whole prompts ------------------------------------------------------------------------
     def query(
@@ -158,13 +174,18 @@ class PromptBuilder:
         text_demos: Sequence[Demo] = (),
         n_soft_demos: int = 0,
         limit: int | None = None,
+        soft_demos: Sequence[Sequence[int]] = (),
     ) -> Prompt:
-        """An instructed query, preceded by text demonstrations and/or soft demonstration slots."""
+        """An instructed query, preceded by text demonstrations and/or soft demonstrations.
+
+        ``soft_demos``: per demonstration, the table rows of its vectors; ``n_soft_demos=n`` is short
+        for the first n demonstrations of a table laid out by :meth:`demo_vector_prompts`.
+        """
         parts = [self.head]
         for demo in text_demos:
             parts += self.text_demo(instruction, demo)
-        for _ in range(n_soft_demos):
-            parts += self.soft_demo()
+        for sources in soft_demos or self.table_rows(range(n_soft_demos)):
+            parts += self.soft_demo(sources)
         parts += self.instructed(instruction, text, limit)
         parts.append(self.tail)
         return Prompt(parts)
@@ -180,6 +201,24 @@ class PromptBuilder:
             body = [self._user(text, limit)]
         return Prompt([self.head, *body, self.tail])
 
+    def task_document(self, text: str, task: Task | None, limit: int | None = None) -> Prompt:
+        """A document of ``task``: raw text, or instructed when the task is symmetric."""
+        return self.document(text, task.instruction if task is not None and task.symmetric else None, limit)
+
+    def demo_vector_prompts(
+        self, task: Task, demos: Sequence[Demo], query_limit: int | None = None, doc_limit: int | None = None
+    ) -> list[Prompt]:
+        """The prompts whose pooled outputs are the demonstrations' vectors, ``vectors_per_demo`` per
+        demonstration in table order: the instructed query and the response as a document, or the
+        whole formatted pair. The one place, for inference and training, that says what a demo vector is."""
+        if self.vectors_per_demo == 1:
+            return [self.demo_pair(task.instruction, d) for d in demos]
+        out = []
+        for d in demos:
+            out.append(self.query(d.query, task.instruction, limit=query_limit))
+            out.append(self.task_document(d.response, task, doc_limit))
+        return out
+
     def demo_pair(self, instruction: str, demo: Demo) -> Prompt:
         """The whole formatted demonstration, embedded as one vector (``vectors_per_demo=1``)."""
         parts = self.instructed(instruction, demo.query, self.demo_max_length)
@@ -191,22 +230,24 @@ def pad_batch(prompts: Sequence[Prompt], pad_id: int, padding_side: str = "left"
     """Pad prompts into tensors, with explicit ``position_ids`` so padding never shifts positions.
 
     Returns ``input_ids``, ``attention_mask``, ``position_ids`` (B, T) and ``slot_rows``,
-    ``slot_cols`` (S,): the coordinates of every soft-token slot, in prompt order.
+    ``slot_cols``, ``slot_sources`` (S,): every soft-token slot's coordinates and the table row of
+    the vector that fills it, in prompt order.
     """
     if padding_side not in ("left", "right"):
         raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
     width = max(len(p) for p in prompts)
     ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(prompts), width), dtype=torch.long)
-    rows, cols = [], []
+    rows, cols, sources = [], [], []
     for r, p in enumerate(prompts):
         n = len(p)
         start = width - n if padding_side == "left" else 0
         ids[r, start : start + n] = torch.tensor(p.ids, dtype=torch.long)
         mask[r, start : start + n] = 1
-        for s in p.slots:
+        for s, source in zip(p.slots, p.sources):
             rows.append(r)
             cols.append(start + s)
+            sources.append(source)
     position_ids = (mask.cumsum(-1) - 1).clamp(min=0)
     return {
         "input_ids": ids,
@@ -214,4 +255,5 @@ def pad_batch(prompts: Sequence[Prompt], pad_id: int, padding_side: str = "left"
         "position_ids": position_ids,
         "slot_rows": torch.tensor(rows, dtype=torch.long),
         "slot_cols": torch.tensor(cols, dtype=torch.long),
+        "slot_sources": torch.tensor(sources, dtype=torch.long),
     }

@@ -1,15 +1,5 @@
-"""Training: EPIC (demonstrations as embeddings), text ICL (bge-en-icl) and plain contrastive.
-
-One step, batch of B pairs from one task (see ``../shared/EPIC.md``):
-
-1. ``E = f(base)`` over the zero-shot queries, positives and hard negatives (one forward).
-2. Query i gets k_i demos j != i of its batch. EPIC: soft tokens ``proj(E[q_j]), proj(E[p_j])`` (no
-   extra forward for the demos); text ICL: their text, in the bge-en-icl format.
-3. ``QI = f(query with demos)`` for the queries with k_i > 0; loss = InfoNCE(QI) (+ InfoNCE(q0) for
-   EPIC's zero-shot term).
-
-All three modes share this code, the data and the budget: only step 2 differs.
-"""
+"""Training: the loop around :mod:`epic.objective` — model set-up (LoRA or full, top layers), the
+optimizer and schedule, gradient averaging over processes, validation, checkpoints and the final save."""
 
 from __future__ import annotations
 
@@ -18,49 +8,29 @@ import hashlib
 import json
 import math
 import os
-import shutil
 import sys
 import time
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
-from safetensors import safe_open
-from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
+from . import checkpoint
 from .backbone import enable_checkpointing, quiet_peft
-from .batches import TaskBatchPlan, TrainBatch, make_batch
+from .batches import TaskBatchPlan, make_batch
 from .card import base_model_name
-from .data import Demo, TrainData, load_train_data
-from .io import atomic_dir, recover_dir, replace_dir
-from .loss import LogitScale, batch_geometry, info_nce, world
+from .data import TrainData, load_train_data
+from .loss import LogitScale, world
 from .model import EpicEncoder
+from .objective import Objective
 from .prompt import Prompt
-from .telemetry import RunLog, curve_summary, read_log, truncate_log
-from .train_config import INFERENCE_MODE, LORA_TARGETS, MODES, TrainConfig, resume_conflicts
-
-__all__ = ["LORA_TARGETS", "MODES", "TrainConfig", "Trainer", "run_training"]
+from .telemetry import RunLog, curve_summary, read_log
+from .train_config import INFERENCE_MODE, LORA_TARGETS, MODES, TrainConfig
 from .validation import split_validation, validation_batches
 
-
-@dataclass
-class StepInputs:
-    """The prompts of one step: ``base`` = queries (B) + positives (B) + negatives (B*H) [+ demo pairs];
-    ``icl`` = the queries that have demonstrations (rows ``icl_rows``); ``demo_index`` = the row of
-    ``f(base)`` that fills each soft slot of ``icl``, in order."""
-
-    base: list[Prompt]
-    icl: list[Prompt]
-    icl_rows: list[int]
-    demo_index: torch.Tensor
-    b: int
-    h: int
-    in_batch_negatives: bool
+__all__ = ["LORA_TARGETS", "MODES", "TrainConfig", "Trainer", "run_training"]
 
 
 def _init_distributed() -> None:
@@ -82,7 +52,7 @@ class Trainer:
         self.rank, self.world_size = world()
         self.out = Path(config.output)
         if config.resume:  # before anything loads: a different run is refused by name
-            self._checkpoint_state()
+            checkpoint.read_state(self.out, config, self.rank, self.world_size)
         self.data = load_train_data(config.data, config.tasks, config.skip_bad_lines)
         if self.data.skipped and self.rank == 0:
             print(f"epic train: skipped {len(self.data.skipped)} bad line(s):", file=sys.stderr)
@@ -97,6 +67,7 @@ class Trainer:
         self._fit_pooled_stats()
         self._setup_trainable()
         self.model.train()
+        self.objective = Objective(config, self.model, self.logit_scale, self.world_size)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         decay = [p for p in self.params if p.ndim >= 2]
         no_decay = [p for p in self.params if p.ndim < 2]
@@ -192,128 +163,6 @@ class Trainer:
         return c.lr * max(0.0, (c.max_steps - step) / max(1, c.max_steps - c.warmup_steps))
 
     # -- one step ---------------------------------------------------------------------------------
-    def prepare(self, batch: TrainBatch) -> StepInputs:
-        c, m = self.cfg, self.model
-        task = batch.task.as_task()
-        ins = task.instruction
-        b = len(batch.queries)
-        h = len(batch.negatives[0]) if batch.negatives else 0
-        base = [m.prompts.query(q, ins, limit=c.query_max_length) for q in batch.queries]
-        base += [m.document_prompt(p, task, c.passage_max_length) for p in batch.positives]
-        base += [m.document_prompt(n, task, c.passage_max_length) for negs in batch.negatives for n in negs]
-        icl, rows, index = [], [], []
-        pair_row: dict[int, int] = {}
-        for i, demos in enumerate(batch.demos):
-            if not demos or c.mode == "contrastive":
-                continue
-            rows.append(i)
-            if c.mode == "text-icl":
-                text_demos = [Demo(batch.queries[j], batch.positives[j]) for j in demos]
-                icl.append(m.prompts.query(batch.queries[i], ins, text_demos=text_demos, limit=c.query_max_length))
-                continue
-            icl.append(m.prompts.query(batch.queries[i], ins, n_soft_demos=len(demos), limit=c.query_max_length))
-            for j in demos:
-                if m.config.vectors_per_demo == 2:
-                    index += [j, b + j]
-                else:
-                    if j not in pair_row:
-                        pair_row[j] = len(base)
-                        base.append(m.prompts.demo_pair(ins, Demo(batch.queries[j], batch.positives[j])))
-                    index.append(pair_row[j])
-        return StepInputs(base, icl, rows, torch.tensor(index, dtype=torch.long), b, h, batch.task.in_batch_negatives)
-
-    def _nce(self, inp: StepInputs, cross_device: bool):
-        return partial(
-            info_nce,
-            temperature=self.logit_scale(),
-            in_batch_negatives=inp.in_batch_negatives,
-            cross_device=cross_device,
-        )
-
-    @staticmethod
-    def split_base(E: torch.Tensor, inp: StepInputs) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """Zero-shot queries (B, d), positives (B, d) and hard negatives (B, H, d) or None, from f(base)."""
-        b, h = inp.b, inp.h
-        return E[:b], E[b : 2 * b], E[2 * b : 2 * b + b * h].reshape(b, h, -1) if h else None
-
-    @staticmethod
-    def with_demos(q0: torch.Tensor, QI: torch.Tensor | None, inp: StepInputs) -> torch.Tensor:
-        """The queries as encoded with their demonstrations (zero-shot where a query drew none)."""
-        if QI is None:
-            return q0
-        return q0.index_put((torch.tensor(inp.icl_rows, device=q0.device),), QI)
-
-    def loss_from(self, E: torch.Tensor, QI: torch.Tensor | None, inp: StepInputs) -> tuple[torch.Tensor, dict]:
-        """The loss from the pooled embeddings of ``base`` (E) and of the ``icl`` queries (QI).
-
-        InfoNCE of the queries with their demonstrations (+ of the zero-shot queries for EPIC's
-        zero-shot term). The formula is the same whatever the demo draw, so every process issues the
-        same collectives even when none of its queries drew a demonstration.
-        """
-        c = self.cfg
-        nce = self._nce(inp, c.cross_device_negatives and self.world_size > 1)
-        q0, pos, neg = self.split_base(E, inp)
-        loss = nce(self.with_demos(q0, QI, inp), pos, neg)
-        if c.mode == "epic" and c.zero_shot_loss:
-            loss = loss + nce(q0, pos, neg)
-        metrics = batch_geometry(q0, pos, neg)
-        if QI is not None:
-            rows = torch.tensor(inp.icl_rows, device=E.device)
-            metrics["demo_cos"] = F.cosine_similarity(QI.detach(), q0[rows].detach(), dim=-1).mean().item()
-        return loss, metrics
-
-    def _demo_vectors(self, E: torch.Tensor, index: torch.Tensor) -> torch.Tensor | None:
-        if self.cfg.mode != "epic" or index.numel() == 0:
-            return None
-        v = E[index.to(E.device)]
-        return v.detach() if self.cfg.detach_demos else v
-
-    def forward_backward(self, inp: StepInputs) -> tuple[float, dict]:
-        """Compute the loss and its gradients (plain, or GradCache when ``grad_cache_chunk`` is set)."""
-        if self.cfg.grad_cache_chunk:
-            return self._forward_backward_cached(inp, self.cfg.grad_cache_chunk)
-        m = self.model
-        E = m.embed(inp.base)
-        QI = m.embed(inp.icl, self._demo_vectors(E, inp.demo_index)) if inp.icl else None
-        loss, metrics = self.loss_from(E, QI, inp)
-        loss.backward()
-        return loss.item(), metrics
-
-    def _icl_chunks(self, inp: StepInputs, chunk: int):
-        """(prompt slice, slice of demo_index) per chunk of ICL prompts."""
-        start_slot = 0
-        for s in range(0, len(inp.icl), chunk):
-            prompts = inp.icl[s : s + chunk]
-            n_slots = sum(len(p.slots) for p in prompts)
-            yield s, prompts, inp.demo_index[start_slot : start_slot + n_slots]
-            start_slot += n_slots
-
-    def _forward_backward_cached(self, inp: StepInputs, chunk: int) -> tuple[float, dict]:
-        """GradCache (Gao et al. 2021): embed without graphs, take the loss's gradient w.r.t. the
-        embeddings, then re-run each chunk with a graph and back-propagate that gradient. Memory is
-        bounded by the chunk, gradients equal the plain step's (tested)."""
-        m = self.model
-        with torch.no_grad():
-            E = torch.cat([m.embed(inp.base[s : s + chunk]) for s in range(0, len(inp.base), chunk)])
-            QI = None
-            if inp.icl:
-                QI = torch.cat([m.embed(p, self._demo_vectors(E, ix)) for _, p, ix in self._icl_chunks(inp, chunk)])
-        E_leaf = E.detach().requires_grad_()
-        QI_leaf = QI.detach().requires_grad_() if QI is not None else None
-        loss, metrics = self.loss_from(E_leaf, QI_leaf, inp)
-        loss.backward()
-        grad_E = E_leaf.grad if E_leaf.grad is not None else torch.zeros_like(E)
-        if QI_leaf is not None:
-            E_demo = E.detach().requires_grad_(self.cfg.mode == "epic" and not self.cfg.detach_demos)
-            for s, prompts, ix in self._icl_chunks(inp, chunk):
-                out = m.embed(prompts, self._demo_vectors(E_demo, ix))
-                out.backward(QI_leaf.grad[s : s + len(prompts)])
-            if E_demo.grad is not None:
-                grad_E = grad_E + E_demo.grad
-        for s in range(0, len(inp.base), chunk):
-            m.embed(inp.base[s : s + chunk]).backward(grad_E[s : s + chunk])
-        return loss.item(), metrics
-
     def _sync_gradients(self) -> None:
         """Average gradients over processes (DDP semantics, one flat all-reduce)."""
         if self.world_size == 1:
@@ -333,8 +182,8 @@ class Trainer:
         for group in self.optimizer.param_groups:
             group["lr"] = self.lr_at(self.step) * (c.temperature_lr / c.lr if group.get("scale_lr") else 1.0)
         t0 = time.perf_counter()
-        inp = self.prepare(batch)
-        loss, metrics = self.forward_backward(inp)
+        inp = self.objective.prepare(batch)
+        loss, metrics = self.objective.forward_backward(inp)
         if not math.isfinite(loss):
             raise FloatingPointError(
                 f"epic train: non-finite loss {loss} at step {self.step + 1} (task {batch.task.name}); "
@@ -365,38 +214,9 @@ class Trainer:
             "seconds": seconds,
         }
 
-    @torch.no_grad()
     def evaluate(self) -> dict:
-        """Validation loss per task at the current weights: zero-shot, and with fixed in-batch
-        demonstrations for the modes that use them. Local to each process (no collectives)."""
-        m = self.model
-        m.eval()
-        zero_shot: dict[str, float] = {}
-        with_demos: dict[str, float] = {}
-        top1: list[float] = []
-        for name, batches in self.validation.items():
-            zs, wd = [], []
-            for batch in batches:
-                inp = self.prepare(batch)
-                E = m.embed(inp.base)
-                QI = m.embed(inp.icl, self._demo_vectors(E, inp.demo_index)) if inp.icl else None
-                nce = self._nce(inp, cross_device=False)
-                q0, pos, neg = self.split_base(E, inp)
-                zs.append(nce(q0, pos, neg).item())
-                top1.append(batch_geometry(q0, pos, neg)["top1"])
-                if QI is not None:
-                    wd.append(nce(self.with_demos(q0, QI, inp), pos, neg).item())
-            zero_shot[name] = sum(zs) / len(zs)
-            if wd:
-                with_demos[name] = sum(wd) / len(wd)
-        m.train()
-        record = {"step": self.step, "eval_loss": sum(zero_shot.values()) / len(zero_shot)}
-        record["eval_top1"] = sum(top1) / len(top1)  # temperature-free: comparable across recipes
-        record.update({f"eval_loss/{t}": v for t, v in zero_shot.items()})
-        if with_demos:
-            record["eval_loss_demos"] = sum(with_demos.values()) / len(with_demos)
-            record.update({f"eval_loss_demos/{t}": v for t, v in with_demos.items()})
-        return record
+        """Validation losses at the current weights (:meth:`Objective.evaluate`)."""
+        return self.objective.evaluate(self.validation, self.step)
 
     # -- the loop -----------------------------------------------------------------------------------
     def train(self, callback=None) -> Path:
@@ -452,88 +272,12 @@ class Trainer:
             "validation": curve_summary(evals) if evals else None,
         }
 
-    # -- checkpoints ----------------------------------------------------------------------------------
-    def _trainable_state(self) -> dict[str, torch.Tensor]:
-        state = {n: p.detach().cpu().contiguous() for n, p in self.model.named_parameters() if p.requires_grad}
-        state.update({f"projector.{n}": b.detach().cpu() for n, b in self.model.projector.named_buffers()})
-        state.update({f"pooled_stats.{n}": b.detach().cpu() for n, b in self.model.pooled_stats.named_buffers()})
-        state["logit_scale.log_temperature"] = self.logit_scale.log_temperature.detach().cpu().reshape(1)
-        return state
-
+    # -- checkpoints (epic.checkpoint) -----------------------------------------------------------------
     def save_checkpoint(self) -> None:
-        """Write ``output/checkpoint`` atomically: trainable weights, optimizer, RNG, step."""
-        if self.rank == 0:
-            target = self.out / "checkpoint"
-            tmp = atomic_dir(target)
-            try:
-                save_file(self._trainable_state(), str(tmp / "trainable.safetensors"))
-                opt = self.optimizer.state_dict()
-                tensors = {
-                    f"{pid}/{k}": (v if torch.is_tensor(v) else torch.tensor(v)).detach().cpu().contiguous()
-                    for pid, st in opt["state"].items()
-                    for k, v in st.items()
-                }
-                save_file(tensors, str(tmp / "optimizer.safetensors"))
-                save_file({"cpu": torch.get_rng_state()}, str(tmp / "rng.safetensors"))
-                state = {"step": self.step, "param_groups": opt["param_groups"], "config": dataclasses.asdict(self.cfg)}
-                (tmp / "state.json").write_text(json.dumps(state, indent=2) + "\n")
-                replace_dir(tmp, target)
-            except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
-        if self.world_size > 1:
-            dist.barrier()
-
-    def _checkpoint_state(self) -> dict | None:
-        """The checkpoint's state.json after a kill mid-swap is repaired, refusing a different run."""
-        ckpt = self.out / "checkpoint"
-        if self.rank == 0:  # a kill mid-swap: put the complete version back, clean stale temporaries
-            recover_dir(ckpt, "state.json")
-        if self.world_size > 1:
-            dist.barrier()
-        if not (ckpt / "state.json").is_file():
-            return None
-        state = json.loads((ckpt / "state.json").read_text())
-        conflicts = resume_conflicts(state.get("config", {}), self.cfg)
-        if conflicts:
-            raise ValueError(
-                f"{ckpt}: --resume with a different run; start a new --output, or restore: " + "; ".join(conflicts)
-            )
-        return state
+        checkpoint.save(self)
 
     def load_checkpoint(self) -> bool:
-        """Continue from ``output/checkpoint`` if there is one; returns whether it did."""
-        ckpt = self.out / "checkpoint"
-        state = self._checkpoint_state()
-        if state is None:
-            if self.rank == 0:
-                print(f"epic train: no checkpoint in {ckpt}; starting from step 0", file=sys.stderr)
-            return False
-        weights = load_file(str(ckpt / "trainable.safetensors"))
-        params = dict(self.model.named_parameters())
-        buffers = {f"projector.{n}": b for n, b in self.model.projector.named_buffers()}
-        buffers.update({f"pooled_stats.{n}": b for n, b in self.model.pooled_stats.named_buffers()})
-        buffers["logit_scale.log_temperature"] = self.logit_scale.log_temperature
-        with torch.no_grad():
-            for name, value in weights.items():
-                target = params.get(name, buffers.get(name))
-                if target is None:
-                    raise ValueError(f"{ckpt}: checkpoint has {name!r}, which this model does not")
-                target.copy_(value.reshape(target.shape))
-        opt_state: dict[int, dict] = {}
-        with safe_open(str(ckpt / "optimizer.safetensors"), framework="pt") as f:
-            for key in f.keys():
-                pid, name = key.split("/")
-                opt_state.setdefault(int(pid), {})[name] = f.get_tensor(key)
-        self.optimizer.load_state_dict({"state": opt_state, "param_groups": state["param_groups"]})
-        torch.set_rng_state(load_file(str(ckpt / "rng.safetensors"))["cpu"])
-        self.step = int(state["step"])
-        log_path = self.out / "train_log.jsonl"
-        if self.rank == 0 and log_path.is_file():  # drop log lines of steps the killed run did after saving
-            truncate_log(log_path, self.step)
-        if self.rank == 0:
-            print(f"epic train: resumed from {ckpt} at step {self.step}", file=sys.stderr)
-        return True
+        return checkpoint.load(self)
 
 
 def pooled_stats_prompts(
@@ -547,7 +291,7 @@ def pooled_stats_prompts(
         ex = data.examples[i]
         task = data.tasks[ex.task].as_task()
         prompts.append(model.prompts.query(ex.query, task.instruction, limit=query_length))
-        prompts.append(model.document_prompt(ex.pos[0], task, passage_length))
+        prompts.append(model.prompts.task_document(ex.pos[0], task, passage_length))
     return prompts
 
 

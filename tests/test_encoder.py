@@ -24,10 +24,10 @@ def test_zero_demos_equals_zero_shot(tiny, task):
 
 def test_cached_demo_vectors_equal_recomputed(tiny, task, tmp_path):
     first = tiny.encode_queries(TEXTS, task=task, n_demos=3)
-    assert len(tiny._demo_cache) == 1
-    cached = next(iter(tiny._demo_cache.values())).clone()
+    assert len(tiny.demo_memory) == 1
+    cached = tiny.demo_vectors(task).clone()
     tiny.save_demo_cache(tmp_path / "demos.safetensors")
-    tiny._demo_cache.clear()
+    tiny.demo_memory.invalidate()
     recomputed = tiny.encode_queries(TEXTS, task=task, n_demos=3)
     np.testing.assert_allclose(first, recomputed, atol=1e-6)
     # the cached vectors are exactly the zero-shot query / document embeddings of the demos
@@ -35,7 +35,7 @@ def test_cached_demo_vectors_equal_recomputed(tiny, task, tmp_path):
     r = tiny.encode_documents([d.response for d in task.demos])
     np.testing.assert_allclose(torch.nn.functional.normalize(cached[:, 0], dim=-1).numpy(), q, atol=1e-5)
     np.testing.assert_allclose(torch.nn.functional.normalize(cached[:, 1], dim=-1).numpy(), r, atol=1e-5)
-    tiny._demo_cache.clear()
+    tiny.demo_memory.invalidate()
     assert tiny.load_demo_cache(tmp_path / "demos.safetensors") == 1
     np.testing.assert_allclose(first, tiny.encode_queries(TEXTS, task=task, n_demos=3), atol=1e-6)
 

@@ -10,6 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from epic import engine
 from epic.data import load_train_data
 from epic.loss import LogitScale, batch_geometry, info_nce
 from epic.telemetry import read_log
@@ -134,7 +135,7 @@ def test_a_temperature_as_tensor_gives_the_float_result():
 
 def test_a_non_finite_loss_stops_the_run_before_anything_is_saved(tmp_path, tiny_dir, monkeypatch):
     trainer = Trainer(_config(tmp_path, tiny_dir, eval_examples=0, save_every=1, max_steps=3))
-    monkeypatch.setattr(trainer, "forward_backward", lambda inp: (float("nan"), {}))
+    monkeypatch.setattr(trainer.objective, "forward_backward", lambda inp: (float("nan"), {}))
     with pytest.raises(FloatingPointError, match="non-finite loss"):
         trainer.train()
     assert not (tmp_path / "run" / "model").exists() and not (tmp_path / "run" / "checkpoint").exists()
@@ -237,5 +238,5 @@ def test_centred_vectors_of_the_fitted_texts_have_zero_mean(tiny_dir):
     prompts = [model.prompts.document(t) for t in WORDS]
     model.fit_pooled_stats(prompts)
     with torch.no_grad():
-        pooled = model._pooled_in_batches(prompts, None, 4, False)
+        pooled = engine.pooled(model, prompts, batch_size=4)
     assert pooled.mean(0).abs().max() < 1e-4 and pooled.abs().max() > 1e-2

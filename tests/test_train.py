@@ -156,7 +156,7 @@ def test_grad_cache_gives_the_plain_gradients(tmp_path, tiny_dir, kw):
         trainer = Trainer(_config(tmp_path, tiny_dir, grad_cache_chunk=chunk, max_demos=3, hard_negatives=2, **kw))
         batch = make_batch(trainer.plan, 0, 2, 3)
         assert any(batch.demos)
-        loss, _ = trainer.forward_backward(trainer.prepare(batch))
+        loss, _ = trainer.objective.forward_backward(trainer.objective.prepare(batch))
         results.append((loss, {n: p.grad.clone() for n, p in trainer.model.named_parameters() if p.grad is not None}))
     (loss_a, ga), (loss_b, gb) = results
     if kw.get("train_top_layers"):  # only the top layer (and the projector) is trained
@@ -167,18 +167,54 @@ def test_grad_cache_gives_the_plain_gradients(tmp_path, tiny_dir, kw):
         assert (ga[name] - gb[name]).norm() <= 1e-3 * ga[name].norm() + 1e-7, name
 
 
+def _grads(trainer) -> dict[str, torch.Tensor]:
+    return {n: p.grad.clone() for n, p in trainer.model.named_parameters() if p.grad is not None}
+
+
+def _chunked_reference(objective, inp, chunk: int) -> float:
+    """The loss of chunk-by-chunk forwards with graphs, in GradCache's order, back-propagated directly."""
+    m = objective.model
+    E = torch.cat([m.embed(inp.base[s : s + chunk]) for s in range(0, len(inp.base), chunk)])
+    table = objective.demo_table(E)
+    QI = torch.cat([m.embed(inp.icl[s : s + chunk], table) for s in range(0, len(inp.icl), chunk)])
+    loss, _ = objective.loss_from(E, QI, inp)
+    loss.backward()
+    return loss.item()
+
+
+@pytest.mark.parametrize("chunk", [64, 3], ids=["one-chunk", "chunks-of-3"])
+def test_grad_cache_replays_dropout(tmp_path, tiny_dir, chunk):
+    """With dropout > 0, GradCache re-runs each chunk under the random state of its first pass: its
+    gradients equal the plain step's (one chunk) or the chunked forward's with graphs (chunks of 3)."""
+    results = []
+    for cached in (False, True):
+        trainer = Trainer(_config(tmp_path, tiny_dir, grad_cache_chunk=chunk if cached else None, lora_dropout=0.3,
+                                  max_demos=3, hard_negatives=2))  # fmt: skip
+        inp = trainer.objective.prepare(make_batch(trainer.plan, 0, 2, 3))
+        torch.manual_seed(7)
+        if cached:
+            loss, _ = trainer.objective.forward_backward(inp)
+        elif chunk >= len(inp.base):
+            loss, _ = trainer.objective.forward_backward(inp)
+        else:
+            loss = _chunked_reference(trainer.objective, inp, chunk)
+        results.append((loss, _grads(trainer), torch.rand(1)))  # and the generator continues alike
+    (loss_a, ga, next_a), (loss_b, gb, next_b) = results
+    assert math.isclose(loss_a, loss_b, rel_tol=1e-5) and torch.equal(next_a, next_b)
+    assert ga.keys() == gb.keys() and any("lora" in n for n in ga)
+    for name in ga:
+        assert (ga[name] - gb[name]).norm() <= 1e-4 * ga[name].norm() + 1e-7, name
+
+
 @pytest.mark.parametrize("mode", ["epic", "text-icl", "contrastive"])
 def test_a_few_steps_lower_the_loss(tmp_path, tiny_dir, mode):
     trainer = Trainer(_config(tmp_path, tiny_dir, mode=mode, max_steps=8, lora=False, lr=3e-3))
     batch = make_batch(trainer.plan, 0, 1, 5)
-    inp = trainer.prepare(batch)
+    inp = trainer.objective.prepare(batch)
 
     def fixed_loss():
         with torch.no_grad():
-            E = trainer.model.embed(inp.base)
-            v = trainer._demo_vectors(E, inp.demo_index)
-            QI = trainer.model.embed(inp.icl, v) if inp.icl else None
-            return trainer.loss_from(E, QI, inp)[0].item()
+            return trainer.objective.loss_from(*trainer.objective.forward(inp), inp)[0].item()
 
     before = fixed_loss()
     trainer.train()
@@ -252,7 +288,7 @@ def test_gradient_checkpointing_with_lora_gives_the_same_gradients(tmp_path, tin
         trainer = Trainer(_config(tmp_path, tiny_dir, gradient_checkpointing=checkpointing, max_demos=3))
         trainer.model.train()
         batch = make_batch(trainer.plan, 0, 1, 3)
-        trainer.forward_backward(trainer.prepare(batch))
+        trainer.objective.forward_backward(trainer.objective.prepare(batch))
         grads.append({n: p.grad.clone() for n, p in trainer.model.named_parameters() if p.grad is not None})
     assert grads[0].keys() == grads[1].keys() and grads[0]
     for name in grads[0]:

@@ -1,0 +1,132 @@
+"""Training checkpoints: ``OUTPUT/checkpoint`` holds the trainable weights, the optimizer state, the
+random generators (CPU and CUDA), the step and the run's config; written atomically, so a kill at any
+instant leaves the previous complete checkpoint, and a resumed run refuses a different configuration."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+import torch.distributed as dist
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+
+from .io import atomic_dir, recover_dir, replace_dir
+from .telemetry import truncate_log
+from .train_config import TrainConfig, resume_conflicts
+
+if TYPE_CHECKING:
+    from .train import Trainer
+
+
+def _barrier(world_size: int) -> None:
+    if world_size > 1:
+        dist.barrier()
+
+
+def trainable_tensors(trainer: Trainer) -> dict[str, torch.Tensor]:
+    """Everything a step changes or a resumed run needs: trainable weights and the fitted buffers."""
+    m = trainer.model
+    out = dict(m.named_parameters())
+    out = {n: p for n, p in out.items() if p.requires_grad}
+    out.update({f"projector.{n}": b for n, b in m.projector.named_buffers()})
+    out.update({f"pooled_stats.{n}": b for n, b in m.pooled_stats.named_buffers()})
+    out["logit_scale.log_temperature"] = trainer.logit_scale.log_temperature
+    return out
+
+
+def rng_tensors() -> dict[str, torch.Tensor]:
+    out = {"cpu": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        out.update({f"cuda{i}": s for i, s in enumerate(torch.cuda.get_rng_state_all())})
+    return out
+
+
+def restore_rng(tensors: dict[str, torch.Tensor]) -> None:
+    torch.set_rng_state(tensors["cpu"])
+    cuda = [tensors[k] for k in sorted(tensors) if k.startswith("cuda")]
+    if cuda and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(cuda)
+
+
+def save(trainer: Trainer) -> None:
+    """Write ``output/checkpoint`` atomically: trainable weights, optimizer, RNG, step."""
+    if trainer.rank == 0:
+        target = trainer.out / "checkpoint"
+        tmp = atomic_dir(target)
+        try:
+            weights = {
+                n: t.detach().cpu().contiguous().reshape(t.shape or (1,)) for n, t in trainable_tensors(trainer).items()
+            }
+            save_file(weights, str(tmp / "trainable.safetensors"))
+            opt = trainer.optimizer.state_dict()
+            tensors = {
+                f"{pid}/{k}": (v if torch.is_tensor(v) else torch.tensor(v)).detach().cpu().contiguous()
+                for pid, st in opt["state"].items()
+                for k, v in st.items()
+            }
+            save_file(tensors, str(tmp / "optimizer.safetensors"))
+            save_file(rng_tensors(), str(tmp / "rng.safetensors"))
+            state = {
+                "step": trainer.step,
+                "param_groups": opt["param_groups"],
+                "config": dataclasses.asdict(trainer.cfg),
+            }
+            (tmp / "state.json").write_text(json.dumps(state, indent=2) + "\n")
+            replace_dir(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    _barrier(trainer.world_size)
+
+
+def read_state(out: Path, config: TrainConfig, rank: int, world_size: int) -> dict | None:
+    """The checkpoint's state.json (after a kill mid-swap is repaired), refusing a different run."""
+    ckpt = out / "checkpoint"
+    if rank == 0:  # a kill mid-swap: put the complete version back, clean stale temporaries
+        recover_dir(ckpt, "state.json")
+    _barrier(world_size)
+    if not (ckpt / "state.json").is_file():
+        return None
+    state = json.loads((ckpt / "state.json").read_text())
+    conflicts = resume_conflicts(state.get("config", {}), config)
+    if conflicts:
+        raise ValueError(
+            f"{ckpt}: --resume with a different run; start a new --output, or restore: " + "; ".join(conflicts)
+        )
+    return state
+
+
+def load(trainer: Trainer) -> bool:
+    """Continue from ``output/checkpoint`` if there is one; returns whether it did."""
+    ckpt = trainer.out / "checkpoint"
+    state = read_state(trainer.out, trainer.cfg, trainer.rank, trainer.world_size)
+    if state is None:
+        if trainer.rank == 0:
+            print(f"epic train: no checkpoint in {ckpt}; starting from step 0", file=sys.stderr)
+        return False
+    targets = trainable_tensors(trainer)
+    with torch.no_grad():
+        for name, value in load_file(str(ckpt / "trainable.safetensors")).items():
+            if name not in targets:
+                raise ValueError(f"{ckpt}: checkpoint has {name!r}, which this model does not")
+            targets[name].copy_(value.reshape(targets[name].shape))
+    opt_state: dict[int, dict] = {}
+    with safe_open(str(ckpt / "optimizer.safetensors"), framework="pt") as f:
+        for key in f.keys():
+            pid, name = key.split("/")
+            opt_state.setdefault(int(pid), {})[name] = f.get_tensor(key)
+    trainer.optimizer.load_state_dict({"state": opt_state, "param_groups": state["param_groups"]})
+    restore_rng(load_file(str(ckpt / "rng.safetensors")))
+    trainer.step = int(state["step"])
+    log_path = trainer.out / "train_log.jsonl"
+    if trainer.rank == 0 and log_path.is_file():  # drop log lines of steps the killed run did after saving
+        truncate_log(log_path, trainer.step)
+    if trainer.rank == 0:
+        print(f"epic train: resumed from {ckpt} at step {trainer.step}", file=sys.stderr)
+    return True

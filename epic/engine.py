@@ -1,0 +1,114 @@
+"""The forward pass and the one batching engine every encode path runs through.
+
+:func:`embed` is the differentiable forward of a batch of prompts: token embeddings, each soft slot
+filled with its vector (``table[slot_sources]``, projected, see :mod:`epic.inject`), the backbone,
+pooling. :func:`pooled` runs many prompts through it without gradients, longest first (little
+padding), and, given a ``prefix`` that every prompt shares (BOS, fixed demonstrations, the
+instruction), computes that prefix's key/value cache once so each prompt costs only its own tokens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+import torch
+from tqdm.auto import tqdm
+
+from .inject import inject
+from .prompt import Prompt, pad_batch
+
+if TYPE_CHECKING:
+    from .model import EpicEncoder
+
+
+def input_embeddings(model: EpicEncoder, batch: dict[str, torch.Tensor], table: torch.Tensor | None) -> torch.Tensor:
+    """Token embeddings of ``batch`` with every soft slot holding its projected vector from ``table``."""
+    embeds = model.backbone.get_input_embeddings()(batch["input_ids"])
+    if not batch["slot_rows"].numel():
+        return embeds
+    if table is None:
+        raise ValueError("prompts have demonstration slots but no vectors were given")
+    vectors = model.projector(table[batch["slot_sources"].to(table.device)])
+    return inject(embeds, batch["slot_rows"], batch["slot_cols"], vectors)
+
+
+def embed(model: EpicEncoder, prompts: Sequence[Prompt], table: torch.Tensor | None = None) -> torch.Tensor:
+    """Pooled last hidden states (B, d), not normalised, with gradients (to the table's vectors too)."""
+    batch = pad_batch(prompts, model.prompts.pad_id, model.config.padding_side)
+    batch = {k: v.to(model.device) for k, v in batch.items()}
+    hidden = model.backbone(
+        inputs_embeds=input_embeddings(model, batch, table),
+        attention_mask=batch["attention_mask"],
+        position_ids=batch["position_ids"],
+    ).last_hidden_state
+    return model.pool(hidden, batch["attention_mask"])
+
+
+@contextlib.contextmanager
+def evaluating(model: EpicEncoder) -> Iterator[None]:
+    """Eval mode (no dropout) for the duration, then back to the mode the model was in."""
+    was_training = model.training
+    torch.nn.Module.train(model, False)
+    try:
+        yield
+    finally:
+        torch.nn.Module.train(model, was_training)
+
+
+class PrefixCache:
+    """The key/value cache of a prompt prefix, computed once and repeated for each batch after it."""
+
+    def __init__(self, model: EpicEncoder, prefix: Prompt, table: torch.Tensor | None):
+        head = {k: v.to(model.device) for k, v in pad_batch([prefix], model.prompts.pad_id).items()}
+        out = model.backbone(inputs_embeds=input_embeddings(model, head, table), use_cache=True)
+        self.model, self.length = model, len(prefix)
+        self.cache = out["cache"] if "cache" in out else out["past_key_values"]
+
+    def pooled(self, suffixes: Sequence[Prompt]) -> torch.Tensor:
+        """Last-token pooled outputs of ``prefix + suffix`` for each suffix (no soft slots in suffixes)."""
+        m = self.model
+        batch = {k: v.to(m.device) for k, v in pad_batch(suffixes, m.prompts.pad_id, m.config.padding_side).items()}
+        mask = batch["attention_mask"]
+        full_mask = torch.cat([torch.ones_like(mask[:, :1]).expand(-1, self.length), mask], 1)
+        cache = copy.deepcopy(self.cache)
+        cache.batch_repeat_interleave(len(suffixes))
+        hidden = m.backbone(
+            input_ids=batch["input_ids"],
+            attention_mask=full_mask,
+            position_ids=batch["position_ids"] + self.length,
+            cache=cache,
+            use_cache=True,
+        ).last_hidden_state
+        return m.pool(hidden, mask)
+
+
+@torch.no_grad()
+def pooled(
+    model: EpicEncoder,
+    prompts: Sequence[Prompt],
+    table: torch.Tensor | None = None,
+    *,
+    prefix: Prompt | None = None,
+    batch_size: int = 32,
+    show_progress: bool = False,
+) -> torch.Tensor:
+    """Pooled outputs (N, d) float32 of many prompts, in input order, in eval mode.
+
+    With ``prefix``, each output is that of ``prefix + prompt``, the prefix's cache computed once
+    (as GritLM does); ``table`` then fills the prefix's soft slots.
+    """
+    with evaluating(model):
+        cached = PrefixCache(model, prefix, table) if prefix is not None else None
+        order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
+        out = torch.empty((len(prompts), model.hidden_size), dtype=torch.float32, device=model.device)
+        bar = tqdm(total=len(prompts), disable=not show_progress, desc="encode", unit="text")
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            chunk = [prompts[i] for i in idx]
+            out[idx] = cached.pooled(chunk) if cached is not None else embed(model, chunk, table)
+            bar.update(len(idx))
+        bar.close()
+    return out
