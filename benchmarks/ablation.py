@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from epic.builddata import default_train_data
-from epic.config import from_dict, parse_overrides
+from epic.config_io import from_dict, parse_overrides
 from epic.evaluation.run import EvalSpec, evaluate_specs
 from epic.quickstart import CPU_RECIPE, QuickstartConfig
 from epic.train import TrainConfig, Trainer

@@ -133,7 +133,7 @@ def _extensions():
 
 
 def main(argv: list[str] | None = None) -> None:
-    from .config import ConfigError
+    from .config_io import ConfigError
     from .data import DataError
 
     args = build_parser().parse_args(argv)

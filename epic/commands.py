@@ -28,7 +28,7 @@ def add_dataclass_flags(parser: argparse.ArgumentParser, cls, skip: tuple[str, .
 
 
 def dataclass_from_args(cls, args: argparse.Namespace, config_path: str | None):
-    from .config import from_dict, load_yaml
+    from .config_io import from_dict, load_yaml
 
     overrides = {
         f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if getattr(args, f.name, None) is not None

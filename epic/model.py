@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import config as cfg
+from . import config_io as cfg
 from . import demos, engine, model_io
 from .backbone import DEFAULT_BACKBONE, load_backbone, resolve_backbone
 from .data import Task, check_texts

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import torch
 from safetensors.torch import load_file, save_file
 
-from . import config as cfg
+from . import config_io as cfg
 from .backbone import load_backbone, quiet_peft, resolve_backbone
 from .card import TRAINING_FILE, write_card
 from .io import atomic_dir, replace_dir

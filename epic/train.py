@@ -21,13 +21,15 @@ from . import checkpoint
 from .backbone import enable_checkpointing, quiet_peft
 from .batches import TaskBatchPlan, make_batch
 from .card import base_model_name
+from .config_io import flat_dict
 from .data import TrainData, load_train_data
 from .loss import LogitScale, world
 from .model import EpicEncoder
+from .model_config import CONFIG_FILE
 from .objective import Objective
 from .prompt import Prompt
 from .telemetry import RunLog, curve_summary, read_log
-from .train_config import INFERENCE_MODE, LORA_TARGETS, MODES, TrainConfig
+from .train_config import INFERENCE_MODE, LORA_TARGETS, MODES, TrainConfig, training_encoder
 from .validation import split_validation, validation_batches
 
 __all__ = ["LORA_TARGETS", "MODES", "TrainConfig", "Trainer", "run_training"]
@@ -82,27 +84,19 @@ class Trainer:
 
     # -- setup ------------------------------------------------------------------------------------
     def _load_model(self) -> EpicEncoder:
+        """A fresh backbone with the whole ``encoder`` config, or a saved model with the encoder fields
+        this run set (an architecture field that differs from the saved model's is refused by name)."""
         c = self.cfg
         device = f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu"
         dtype = None if c.dtype == "auto" else getattr(torch, c.dtype)
         path = Path(c.model) if c.model else None
-        fresh = path is None or not (path / "epic_config.json").is_file()
-        overrides = {}
-        if fresh:
-            overrides = dict(
-                projection=c.projection,
-                center=c.center,
-                pooling=c.pooling,
-                template=c.template,
-                pooled_stats=c.pooled_stats,
-                vectors_per_demo=c.vectors_per_demo,
-                demo_markers=c.demo_markers,
-                num_layers=c.num_layers,
-            )
-        model = EpicEncoder.from_pretrained(path, device=device, dtype=dtype, **overrides)
+        settings = {k: v for k, v in dataclasses.asdict(c.encoder).items() if k not in TrainConfig.NESTED_HIDDEN}
+        if path is not None and (path / CONFIG_FILE).is_file():  # only what this run changed from the defaults
+            defaults = dataclasses.asdict(training_encoder())
+            settings = {k: v for k, v in settings.items() if v != defaults[k] or k == "demo_max_length"}
+        model = EpicEncoder.from_pretrained(path, device=device, dtype=dtype, **settings)
         model.config.demo_mode = INFERENCE_MODE[c.mode]
-        model.config.demo_max_length = c.demo_max_length
-        model.prompts.demo_max_length = c.demo_max_length
+        model.prompts.demo_max_length = model.config.demo_max_length
         return model
 
     def _fit_pooled_stats(self) -> None:
@@ -264,7 +258,7 @@ class Trainer:
             data["manifest_sha256"] = hashlib.sha256(manifest.read_bytes()).hexdigest()
         _, evals = read_log(self.out / "train_log.jsonl")
         return {
-            "config": dataclasses.asdict(self.cfg),
+            "config": flat_dict(self.cfg),
             "data": data,
             # a model loaded from a saved folder (cfg.model) passes on the base its own record names
             "base_model": base_model_name(dataclasses.asdict(self.model.config), Path(self.cfg.model or ".")),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
+
+from .config_io import accept_flat_keywords, flat_dict
+from .model_config import EpicConfig
 
 MODES = ("epic", "text-icl", "contrastive")
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -12,9 +14,24 @@ REPORT_TO = ("none", "tensorboard")
 INFERENCE_MODE = {"epic": "embedding", "text-icl": "text", "contrastive": "none"}
 
 
+def training_encoder() -> EpicConfig:
+    """A fresh backbone's settings for training: PromptEOL pooled and centred on training text (an
+    untrained decoder's EOS state after raw text does not carry meaning: docs/study.md §7-8)."""
+    return EpicConfig(template="eol", pooled_stats="center", demo_max_length=64)
+
+
+@accept_flat_keywords
 @dataclass
 class TrainConfig:
-    """All training settings; every field can be set in YAML and overridden on the command line."""
+    """All training settings; every field can be set in YAML and overridden on the command line.
+
+    ``encoder`` (:class:`EpicConfig`) is the model's own configuration: its architecture fields
+    (projection, pooling, template, …) apply to a fresh backbone, its inference defaults (n_demos, …)
+    are saved with the model; flat spellings work everywhere (``projection: mlp``, ``--projection``,
+    ``TrainConfig(projection="mlp")``).
+    """
+
+    NESTED_HIDDEN = ("backbone", "fingerprint", "lora", "demo_mode")  # set by loading and by ``mode``
 
     # what and where
     model: str | None = None  # a HF decoder folder or saved epic model; None = the embedded default
@@ -36,18 +53,12 @@ class TrainConfig:
     warmup_steps: int = 0
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
-    # EPIC switches (EPIC.md); projection/center/vectors_per_demo/demo_markers apply to a fresh backbone
+    encoder: EpicConfig = field(default_factory=training_encoder)
+    # EPIC switches (EPIC.md)
     max_demos: int = 5  # K: each query gets k ~ Uniform{0..K} in-batch demonstrations
     detach_demos: bool = False
     zero_shot_loss: bool = True
-    projection: str = "rescale"
-    center: bool = False
-    pooling: str = "last"  # last | mean | wmean (position-weighted mean), for a fresh backbone
-    template: str = "eol"  # eol (PromptEOL: pool "means in one word") | bge, for a fresh backbone (study.md §8)
-    pooled_stats: str = "center"  # center | standardize | none: the pooled vector minus a training-text mean
     pooled_stats_examples: int = 256  # training examples (query and positive) the statistics are fitted on
-    vectors_per_demo: int = 2
-    demo_markers: bool = True
     # what is trained
     lora: bool = True
     lora_r: int = 32
@@ -55,11 +66,9 @@ class TrainConfig:
     lora_dropout: float = 0.0
     lora_targets: list[str] = field(default_factory=lambda: list(LORA_TARGETS))
     train_top_layers: int | None = None  # train only the top N layers (LoRA or full)
-    num_layers: int | None = None  # keep only the first L layers of the backbone
     # lengths and memory
     query_max_length: int = 64
     passage_max_length: int = 128
-    demo_max_length: int = 64  # text ICL: tokens of each demo query / response
     grad_cache_chunk: int | None = None  # GradCache: forward/backward in chunks of this many texts
     gradient_checkpointing: bool = False
     cross_device_negatives: bool = True
@@ -77,16 +86,12 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         """Every field checked by name before anything loads: a bad value is an error, never a NaN run."""
-        choices = {
-            "mode": MODES, "report_to": REPORT_TO, "dtype": DTYPES, "projection": ("rescale", "linear", "mlp"),
-            "pooling": ("last", "mean", "wmean"), "template": ("bge", "eol"),
-            "pooled_stats": ("none", "center", "standardize"), "vectors_per_demo": (1, 2),
-        }  # fmt: skip
+        choices = {"mode": MODES, "report_to": REPORT_TO, "dtype": DTYPES}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TrainConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
         for name, (low, high, low_open) in RANGES.items():
-            value = getattr(self, name)
+            value = getattr(self, name)  # the encoder's fields too (flat spelling)
             if value is None and name in OPTIONAL:
                 continue
             bad = not math.isfinite(value) or value < low or (low_open and value == low)
@@ -116,6 +121,8 @@ CHANGEABLE_ON_RESUME = {"max_steps", "output", "model_dir", "save_every", "log_e
 
 def resume_conflicts(saved: dict, current: TrainConfig) -> list[str]:
     """The fields that differ between a checkpoint's config and this run's, other than the changeable ones."""
-    now = dataclasses.asdict(current)
+    now = flat_dict(current)
+    saved = {**{k: v for k, v in saved.items() if not isinstance(v, dict)}, **saved.get("encoder", {})}
+    saved = {k: v for k, v in saved.items() if k not in TrainConfig.NESTED_HIDDEN}
     return [f"{k}: {saved[k]!r} in the checkpoint, {now[k]!r} now" for k in sorted(saved)
             if k in now and k not in CHANGEABLE_ON_RESUME and saved[k] != now[k]]  # fmt: skip

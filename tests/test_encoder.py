@@ -200,10 +200,13 @@ def test_save_load_round_trip(tiny_dir, task, tmp_path):
 def test_lora_save_load_and_merge(tiny_dir, task, tmp_path):
     from peft import LoraConfig, get_peft_model
 
+    from epic.backbone import quiet_peft
+
     model = EpicEncoder.from_pretrained(tiny_dir, device="cpu")
-    model.backbone = get_peft_model(
-        model.backbone, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
-    )
+    with quiet_peft():  # peft's own call of a deprecated transformers property
+        model.backbone = get_peft_model(
+            model.backbone, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+        )
     model.config.backbone = str(tiny_dir)
     before = model.encode_queries(TEXTS, task=task, n_demos=2)
     model.save_pretrained(tmp_path / "lora")
