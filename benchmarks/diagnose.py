@@ -24,8 +24,8 @@ import torch.nn.functional as F
 
 from epic import EpicEncoder
 from epic.builddata import default_train_data
-from epic.data import load_train_data
 from epic.prompt import pad_batch
+from epic.train_data import load_train_data
 
 
 def hidden_states(model: EpicEncoder, prompts, batch_size: int = 16):

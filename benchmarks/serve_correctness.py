@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from epic import EpicEncoder
-from epic.bench import sample_texts, setup_threads
+from bench_common import sample_texts, setup_threads
 from epic.data import Demo, Task
 from epic.serve import BackgroundServer, ServeConfig, create_app
 

@@ -11,7 +11,7 @@ import argparse
 import dataclasses
 import statistics
 
-from epic.bench import markdown_table
+from bench_common import markdown_table
 from epic.evaluation.suite import SuiteTask, build_suite
 from epic.model import EpicEncoder
 from epic.prompt import PromptBuilder

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import TrainData, TrainTask
+from .train_data import TrainData, TrainTask
 
 
 @dataclass

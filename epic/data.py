@@ -1,4 +1,4 @@
-"""Tasks, demonstrations and training examples: the data model, file formats and validation.
+"""Tasks and demonstrations: the data model, its file formats and validation, and reading texts.
 
 Every reader validates its input and raises :class:`DataError` naming the file, the line (JSONL) or
 the path inside the document (YAML) and the field, so bad input never surfaces as a torch traceback.
@@ -104,7 +104,7 @@ def read_lines(path: str | Path, skipped: list[str] | None = None) -> Iterator[t
                 skipped.append(str(_utf8_error(path, lineno, e)))
 
 
-def _read_yaml(path: Path, what: str) -> Any:
+def read_yaml(path: Path, what: str) -> Any:
     text = read_text(path, what)
     try:
         return yaml.safe_load(text)
@@ -112,7 +112,7 @@ def _read_yaml(path: Path, what: str) -> Any:
         raise DataError(f"{path}: not valid YAML/JSON: {e}") from None
 
 
-def _check_mapping(item: Any, where: str, allowed: set[str], required: tuple[str, ...]) -> None:
+def check_mapping(item: Any, where: str, allowed: set[str], required: tuple[str, ...]) -> None:
     """A mapping with only ``allowed`` keys and each ``required`` key a non-empty string."""
     if not isinstance(item, dict):
         raise DataError(f"{where}: expected a mapping with fields {sorted(allowed)}")
@@ -127,7 +127,7 @@ def _check_mapping(item: Any, where: str, allowed: set[str], required: tuple[str
 
 
 def _task_from_mapping(item: Any, where: str, base: Path) -> Task:
-    _check_mapping(item, where, {"name", "instruction", "demos", "type", "demos_file"}, ("name", "instruction"))
+    check_mapping(item, where, {"name", "instruction", "demos", "type", "demos_file"}, ("name", "instruction"))
     demos_raw = item.get("demos") or []
     if "demos_file" in item:
         demos_raw = list(read_demos(base / item["demos_file"]))
@@ -136,7 +136,7 @@ def _task_from_mapping(item: Any, where: str, base: Path) -> Task:
     demos = []
     for i, d in enumerate(demos_raw):
         if not isinstance(d, Demo):
-            _check_mapping(d, f"{where}.demos[{i}]", {"query", "response"}, ("query", "response"))
+            check_mapping(d, f"{where}.demos[{i}]", {"query", "response"}, ("query", "response"))
             d = Demo(d["query"], d["response"])
         demos.append(d)
     return Task(item["name"], item["instruction"], demos, item.get("type", "retrieval"))
@@ -149,7 +149,7 @@ def load_tasks(path: str | Path) -> dict[str, Task]:
     the task file).
     """
     path = Path(path)
-    doc = _read_yaml(path, "task file")
+    doc = read_yaml(path, "task file")
     if isinstance(doc, dict) and "tasks" in doc:
         doc = doc["tasks"]
     items = doc if isinstance(doc, list) else [doc]
@@ -208,128 +208,28 @@ def check_texts(texts: Any, what: str = "texts") -> list[str]:
     return texts
 
 
-# -- training data ----------------------------------------------------------------------------
-@dataclass
-class TrainExample:
-    """One training line: ``{"query", "pos": [...], "neg": [...], "task", "instruction"?, "type"?}``."""
-
-    query: str
-    pos: list[str]
-    neg: list[str]
-    task: str
-    instruction: str | None = None
-    type: str | None = None
-
-
-@dataclass
-class TrainTask:
-    """Per-task training settings (from the task file, else from the examples)."""
-
-    name: str
-    instruction: str
-    type: str = "retrieval"
-    batch_size: int | None = None
-    in_batch_negatives: bool = True
-
-    def as_task(self) -> Task:
-        return Task(self.name, self.instruction, type=self.type)
-
-
-def _check_example(obj: dict[str, Any], where: str, default_task: str) -> TrainExample:
-    known = {"query", "pos", "neg", "task", "instruction", "type", "pos_scores", "neg_scores", "prompt"}
-    unknown = set(obj) - known
-    if unknown:
-        raise DataError(f"{where}: unknown field(s) {sorted(unknown)}")
-    if not isinstance(obj.get("query"), str) or not obj["query"].strip():
-        raise DataError(f"{where}: field 'query' is missing or not a non-empty string")
-    pos = obj.get("pos")
-    if not isinstance(pos, list) or not pos:
-        raise DataError(f"{where}: field 'pos' must be a non-empty list of strings")
-    neg = obj.get("neg", [])
-    if not isinstance(neg, list):
-        raise DataError(f"{where}: field 'neg' must be a list of strings")
-    for name, values in (("pos", pos), ("neg", neg)):
-        for i, v in enumerate(values):
-            if not isinstance(v, str) or not v.strip():
-                raise DataError(f"{where}: field '{name}[{i}]' must be a non-empty string")
-    task = obj.get("task", default_task)
-    if not isinstance(task, str) or not task:
-        raise DataError(f"{where}: field 'task' must be a non-empty string")
-    instruction = obj.get("instruction", obj.get("prompt"))
-    if instruction is not None and (not isinstance(instruction, str) or not instruction.strip()):
-        raise DataError(f"{where}: field 'instruction' must be a non-empty string")
-    kind = obj.get("type")
-    if kind is not None and kind not in TASK_TYPES:
-        raise DataError(f"{where}: field 'type' must be one of {TASK_TYPES}, got {kind!r}")
-    return TrainExample(obj["query"], pos, neg, task, instruction, kind)
-
-
-def load_train_tasks(path: str | Path) -> dict[str, TrainTask]:
-    """Read a training task file: ``tasks: [{name, instruction, type?, batch_size?, in_batch_negatives?}]``."""
+def read_inputs(path: str | Path) -> list[str]:
+    """Texts to encode: one per line (.txt) or ``{"text": ...}`` per line (.jsonl)."""
     path = Path(path)
-    doc = _read_yaml(path, "task file")
-    items = doc.get("tasks") if isinstance(doc, dict) else doc
-    if not isinstance(items, list):
-        raise DataError(f"{path}: expected a list of tasks under 'tasks:'")
-    out: dict[str, TrainTask] = {}
-    for i, item in enumerate(items):
-        where = f"{path}: tasks[{i}]"
-        allowed = {"name", "instruction", "type", "batch_size", "in_batch_negatives"}
-        _check_mapping(item, where, allowed, ("name", "instruction"))
-        bs = item.get("batch_size")
-        if bs is not None and (not isinstance(bs, int) or bs < 2):
-            raise DataError(f"{where}: field 'batch_size' must be an integer >= 2")
-        if not isinstance(item.get("in_batch_negatives", True), bool):
-            raise DataError(f"{where}: field 'in_batch_negatives' must be true or false")
-        out[item["name"]] = TrainTask(
-            item["name"], item["instruction"], item.get("type", "retrieval"), bs, item.get("in_batch_negatives", True)
-        )
-    return out
+    if path.suffix == ".jsonl":
+        out = []
+        for lineno, obj in iter_jsonl(path):
+            if not isinstance(obj.get("text"), str):
+                raise DataError(f"{path}:{lineno}: field 'text' is missing or not a string")
+            out.append(obj["text"])
+        return out
+    return [line.rstrip("\r\n") for _, line in read_lines(path) if line.strip()]
 
 
-@dataclass
-class TrainData:
-    examples: list[TrainExample]
-    tasks: dict[str, TrainTask]
-    skipped: list[str] = field(default_factory=list)  # "file:line: reason" for each skipped line
-
-
-def load_train_data(source: str | Path, task_file: str | Path | None = None, skip_bad: bool = False) -> TrainData:
-    """Read training JSONL (a file, or every ``*.jsonl`` in a folder, with its ``tasks.yaml`` if any).
-
-    Every line is validated; a bad line raises :class:`DataError` naming file, line and field, or with
-    ``skip_bad`` is skipped and listed in ``TrainData.skipped`` (never silently).
-    """
-    source = Path(source)
-    if source.is_dir():
-        files = sorted(source.glob("*.jsonl"))
-        if task_file is None and (source / "tasks.yaml").is_file():
-            task_file = source / "tasks.yaml"
-        if not files:
-            raise DataError(f"{source}: no *.jsonl files in this folder")
-    elif source.is_file():
-        files = [source]
-    else:
-        raise DataError(f"{source}: no such file or folder")
-    tasks = load_train_tasks(task_file) if task_file else {}
-    examples: list[TrainExample] = []
-    skipped: list[str] = []
-    for file in files:
-        for lineno, obj in iter_jsonl(file, skipped if skip_bad else None):
-            try:
-                ex = _check_example(obj, f"{file}:{lineno}", file.stem)
-                if ex.task not in tasks and ex.instruction is None:
-                    raise DataError(
-                        f"{file}:{lineno}: field 'instruction' is missing and task {ex.task!r} is not in the task file"
-                    )
-            except DataError as e:
-                if not skip_bad:
-                    raise
-                skipped.append(str(e))
-                continue
-            if ex.task not in tasks:
-                tasks[ex.task] = TrainTask(ex.task, ex.instruction, ex.type or "retrieval")
-            examples.append(ex)
-    if not examples:
-        raise DataError(f"{source}: no valid training examples")
-    return TrainData(examples, tasks, skipped)
+def pick_task(task_file: str | Path | None, name: str | None) -> Task | None:
+    """The task ``name`` of ``task_file`` (or its only task); None without a file."""
+    if not task_file:
+        return None
+    tasks = load_tasks(task_file)
+    if name is None:
+        if len(tasks) > 1:
+            raise DataError(f"{task_file}: holds {len(tasks)} tasks; choose one with --task {sorted(tasks)}")
+        return next(iter(tasks.values()))
+    if name not in tasks:
+        raise DataError(f"{task_file}: no task named {name!r}; tasks: {sorted(tasks)}")
+    return tasks[name]

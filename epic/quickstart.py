@@ -61,9 +61,9 @@ class QuickstartConfig:
 def untrained_start(cfg: QuickstartConfig, data: Path, recipe: dict, out: Path) -> Path:
     """The untrained backbone as training starts from it: the recipe's prompt template, pooling and pooled
     statistics (fitted on the same training text as the trained models), saved once as a model folder."""
-    from .data import load_train_data
     from .model import EpicEncoder
     from .train import TrainConfig, pooled_stats_prompts
+    from .train_data import load_train_data
 
     target = out / "untrained-start"
     if not (target / "epic_config.json").is_file():

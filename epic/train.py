@@ -22,7 +22,6 @@ from .backbone import enable_checkpointing, quiet_peft
 from .batches import TaskBatchPlan, make_batch
 from .card import base_model_name
 from .config_io import flat_dict
-from .data import TrainData, load_train_data
 from .loss import LogitScale, world
 from .model import EpicEncoder
 from .model_config import CONFIG_FILE
@@ -30,6 +29,7 @@ from .objective import Objective
 from .prompt import Prompt
 from .telemetry import RunLog, curve_summary, read_log
 from .train_config import INFERENCE_MODE, LORA_TARGETS, MODES, TrainConfig, training_encoder
+from .train_data import TrainData, load_train_data
 from .validation import split_validation, validation_batches
 
 __all__ = ["LORA_TARGETS", "MODES", "TrainConfig", "Trainer", "run_training"]

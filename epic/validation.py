@@ -14,7 +14,7 @@ import hashlib
 import json
 
 from .batches import TrainBatch
-from .data import TrainData, TrainExample, TrainTask
+from .train_data import TrainData, TrainExample, TrainTask
 
 EVAL_DEMOS = 3  # demonstrations per query in the with-demonstrations validation loss
 

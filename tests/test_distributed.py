@@ -65,7 +65,7 @@ def test_demonstration_modes_on_two_processes_never_hang(tmp_path, tiny_dir, mod
     loss has the same collectives whatever the draw, so the run finishes. (Not equal to one process of
     4: demonstrations are drawn from each rank's local batch, by design.)"""
     from epic.batches import TaskBatchPlan, make_batch
-    from epic.data import load_train_data
+    from epic.train_data import load_train_data
 
     data = write_train_set(tmp_path / "data")
     (data / "tasks.yaml").write_text(

@@ -13,9 +13,10 @@ import torch
 from train_fixtures import write_train_set
 
 from epic.cli import main
-from epic.data import DataError, load_tasks, load_train_data
+from epic.data import DataError, load_tasks
 from epic.train import TrainConfig, Trainer
 from epic.train_config import RANGES
+from epic.train_data import load_train_data
 
 
 def _config(tmp_path, tiny_dir, **kw) -> TrainConfig:

@@ -16,7 +16,7 @@ def real():
 
 
 def test_default_backbone_embeds_sentences(real):
-    from epic.quick import demo_task
+    from epic.examples import demo_task
 
     task, queries, docs = demo_task()
     assert real.hidden_size == 576 and len(real.backbone.layers) == 30

@@ -11,10 +11,10 @@ import torch
 import torch.nn.functional as F
 
 from epic import engine
-from epic.data import load_train_data
 from epic.loss import LogitScale, batch_geometry, info_nce
 from epic.telemetry import read_log
 from epic.train import TrainConfig, Trainer
+from epic.train_data import load_train_data
 from epic.validation import split_validation
 
 WORDS = ["cat", "dog", "bank", "rain", "museum", "stock", "team", "weather", "bread", "river", "train", "music"]

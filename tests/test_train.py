@@ -12,9 +12,10 @@ from safetensors.torch import load_file
 from train_fixtures import write_train_set
 
 from epic.batches import TaskBatchPlan, make_batch
-from epic.data import DataError, load_train_data
+from epic.data import DataError
 from epic.loss import info_nce
 from epic.train import TrainConfig, Trainer
+from epic.train_data import load_train_data
 
 
 def naive_info_nce(q, p, n, t, in_batch=True):
@@ -309,3 +310,31 @@ def test_more_top_layers_than_the_backbone_has_trains_them_all(tmp_path, tiny_di
         return sorted(n for n, p in trainer.model.named_parameters() if p.requires_grad)
 
     assert trainable(16) == trainable(None) == trainable(2) != trainable(1)  # the tiny backbone has 2 layers
+
+
+def test_train_config_nests_the_encoder_config_with_flat_spellings(tmp_path):
+    from epic.config_io import load_yaml
+    from epic.model_config import EpicConfig
+
+    flat = TrainConfig(projection="mlp", num_layers=1)
+    assert isinstance(flat.encoder, EpicConfig) and flat.encoder.projection == "mlp" and flat.projection == "mlp"
+    assert flat.encoder.template == "eol" and flat.encoder.pooled_stats == "center"  # training defaults kept
+    (tmp_path / "a.yaml").write_text("projection: linear\nencoder: {pooling: mean}\nlr: 0.001\n")
+    cfg = load_yaml(TrainConfig, tmp_path / "a.yaml", {"template": "bge"})
+    assert (cfg.encoder.projection, cfg.encoder.pooling, cfg.encoder.template, cfg.lr) == ("linear", "mean", "bge", 1e-3)
+    with pytest.raises(ValueError, match="EpicConfig.projection"):
+        TrainConfig(projection="nope")
+    with pytest.raises(ValueError, match="unknown field"):
+        load_yaml(TrainConfig, tmp_path / "a.yaml", {"fingerprint": "x"})  # set by loading, not by a run
+
+
+def test_overriding_a_saved_models_architecture_is_refused(tmp_path, tiny_dir):
+    from epic import EpicEncoder
+
+    EpicEncoder.from_pretrained(tiny_dir, device="cpu", pooling="mean").save_pretrained(tmp_path / "m")
+    with pytest.raises(ValueError, match=r"\['pooling'\].*cannot be overridden"):
+        EpicEncoder.from_pretrained(tmp_path / "m", device="cpu", pooling="last")
+    assert EpicEncoder.from_pretrained(tmp_path / "m", device="cpu", n_demos=1).config.n_demos == 1
+    trainer_cfg = _config(tmp_path, tiny_dir, model=str(tmp_path / "m"), pooling="wmean", max_steps=1)
+    with pytest.raises(ValueError, match=r"\[.pooling.\]"):
+        Trainer(trainer_cfg)

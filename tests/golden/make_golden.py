@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE.parent))
 from conftest import make_backbone_dir  # noqa: E402
 
 from epic import EpicEncoder  # noqa: E402
-from epic.quick import demo_task  # noqa: E402
+from epic.examples import demo_task  # noqa: E402
 
 # tiny models: (folder, EpicConfig overrides for the fresh backbone)
 TINY = {

@@ -1,4 +1,4 @@
-"""Small built-in examples used by ``epic demo`` and the docs."""
+"""Small built-in examples used by ``epic demo``, the benchmarks and the docs."""
 
 from __future__ import annotations
 
