@@ -26,6 +26,7 @@ def encode_speed(model_path: str | None, n_queries: int, k: int, batch_size: int
     bare = EpicEncoder(
         model.backbone, model.tokenizer, dataclasses.replace(model.config, demo_markers=False), model.projector
     )
+    bare.pooled_stats = model.pooled_stats  # the same weights and statistics, only the prompt differs
     runs = [
         ("none (zero-shot)", model, dict(demo_mode="none", prefix_cache=False)),
         ("none, prefix KV cache", model, dict(demo_mode="none", prefix_cache=True)),
