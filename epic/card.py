@@ -83,14 +83,7 @@ def facts(folder: str | Path) -> dict[str, Any]:
     return out
 
 
-def render_card(folder: str | Path, name: str | None = None) -> str:
-    """The model card of a saved epic model, from its files (``name``: the folder's final name)."""
-    folder = Path(folder)
-    name = name or folder.name
-    config = _read_json(folder / "epic_config.json")
-    training = _read_json(folder / TRAINING_FILE)
-    results = _read_json(folder / RESULTS_FILE)
-    base = base_model_name(config, folder)
+def _front_matter(config: dict[str, Any], training: dict[str, Any], base: str) -> list[str]:
     front: dict[str, Any] = {
         "library_name": "epic",
         "pipeline_tag": "sentence-similarity",
@@ -101,8 +94,11 @@ def render_card(folder: str | Path, name: str | None = None) -> str:
     license_ = KNOWN_LICENSES.get(config.get("backbone", "")) or training.get("license")
     if license_:
         front["license"] = license_
-    lines = ["---", yaml.safe_dump(front, sort_keys=False).strip(), "---", "", f"# {name}", ""]
-    lines += [
+    return ["---", yaml.safe_dump(front, sort_keys=False).strip(), "---"]
+
+
+def _usage(name: str, base: str) -> list[str]:
+    return [
         f"A text-embedding model made with [epic](https://pypi.org/project/epic-embed/) from `{base}`: a decoder "
         "LLM whose pooled hidden state is the embedding, trained to read task demonstrations as soft tokens "
         "(EPIC: embedding-based in-context prompt training).",
@@ -131,38 +127,58 @@ def render_card(folder: str | Path, name: str | None = None) -> str:
         "`trust_remote_code=True` lets sentence-transformers import the module class named in `modules.json` "
         "(`epic.st.EpicSTModule`, from the installed `epic` package): load folders you do not trust only "
         "after reading that file.",
-        "",
-        "## EPIC settings",
-        "",
-        "| setting | value |",
-        "|---|---|",
     ]
-    for key in SETTINGS:
-        lines.append(f"| {key} | {config.get(key)} |")
-    lines += ["", "## Training", ""]
-    if training:
-        c = training["config"]
-        lines += ["| field | value |", "|---|---|"]
-        lines += [f"| {k} | {c[k]} |" for k in TRAINING_KEYS if k in c]
-        data = training.get("data") or {}
-        if data:
-            sha = f" (manifest sha256 `{data['manifest_sha256']}`)" if data.get("manifest_sha256") else ""
-            lines += ["", f"Data: `{data.get('source')}`{sha}"]
-            for task, n in (data.get("examples") or {}).items():
-                lines.append(f"- {task}: {n} examples")
-        if training.get("validation"):
-            lines += ["", f"Learning curve: {training['validation']}."]
-    else:
-        lines.append("No training record in this folder (an untrained backbone, or saved outside `epic train`).")
-    lines += ["", "## Results", ""]
-    if results:
-        lines += ["Measured by `epic eval` / `epic quickstart` on this folder (main score x 100):", ""]
-        lines += ["| evaluation | task | score |", "|---|---|---|"]
-        for label, scores in results.items():
-            for task, value in scores.items():
-                lines.append(f"| {label} | {task} | {100 * value:.1f} |")
-    else:
-        lines.append("Not evaluated yet: `epic eval --model PATH` records its results here.")
+
+
+def _training_section(training: dict[str, Any]) -> list[str]:
+    if not training:
+        return ["No training record in this folder (an untrained backbone, or saved outside `epic train`)."]
+    c = training["config"]
+    lines = ["| field | value |", "|---|---|"] + [f"| {k} | {c[k]} |" for k in TRAINING_KEYS if k in c]
+    data = training.get("data") or {}
+    if data:
+        sha = f" (manifest sha256 `{data['manifest_sha256']}`)" if data.get("manifest_sha256") else ""
+        lines += ["", f"Data: `{data.get('source')}`{sha}"]
+        lines += [f"- {task}: {n} examples" for task, n in (data.get("examples") or {}).items()]
+    if training.get("validation"):
+        lines += ["", f"Learning curve: {training['validation']}."]
+    return lines
+
+
+def _results_section(results: dict[str, Any]) -> list[str]:
+    if not results:
+        return ["Not evaluated yet: `epic eval --model PATH` records its results here."]
+    lines = ["Measured by `epic eval` / `epic quickstart` on this folder (main score x 100):", ""]
+    lines += ["| evaluation | task | score |", "|---|---|---|"]
+    for label, scores in results.items():
+        lines += [f"| {label} | {task} | {100 * value:.1f} |" for task, value in scores.items()]
+    return lines
+
+
+def describe(config: Any, dimensions: int, adapter: bool, cached_tasks: int) -> dict[str, Any]:
+    """What a loaded model is, for ``EpicEncoder.describe`` (``config``: its :class:`EpicConfig`)."""
+    c = config
+    return {
+        "backbone": c.backbone, "weights": "LoRA adapter" if adapter else "full", "pooling": c.pooling,
+        "template": c.template, "pooled stats": c.pooled_stats, "dimensions": dimensions,
+        "projection": c.projection, "demo mode": c.demo_mode, "default n_demos": c.n_demos,
+        "vectors per demo": c.vectors_per_demo, "max length": c.max_length, "fingerprint": c.fingerprint,
+        "cached demo tasks": cached_tasks,
+    }  # fmt: skip
+
+
+def render_card(folder: str | Path, name: str | None = None) -> str:
+    """The model card of a saved epic model, from its files (``name``: the folder's final name)."""
+    folder = Path(folder)
+    name = name or folder.name
+    config = _read_json(folder / "epic_config.json")
+    training = _read_json(folder / TRAINING_FILE)
+    base = base_model_name(config, folder)
+    lines = [*_front_matter(config, training, base), "", f"# {name}", "", *_usage(name, base), ""]
+    lines += ["## EPIC settings", "", "| setting | value |", "|---|---|"]
+    lines += [f"| {key} | {config.get(key)} |" for key in SETTINGS]
+    lines += ["", "## Training", "", *_training_section(training)]
+    lines += ["", "## Results", "", *_results_section(_read_json(folder / RESULTS_FILE))]
     return "\n".join(lines) + "\n"
 
 

@@ -22,6 +22,7 @@ from torch import nn
 from . import config_io as cfg
 from . import demos, engine, model_io
 from .backbone import DEFAULT_BACKBONE, load_backbone, resolve_backbone
+from .card import describe
 from .data import Task, check_texts
 from .inject import DemoProjector
 from .model_config import CALIBRATION_TEXTS, CONFIG_FILE, DEMO_MODES, DEMO_SELECTIONS, EpicConfig
@@ -106,14 +107,7 @@ class EpicEncoder(nn.Module):
 
     def describe(self) -> dict:
         """What this model is (base, weights, pooling, dimensions, EPIC settings, fingerprint)."""
-        c = self.config
-        return {
-            "backbone": c.backbone, "weights": "LoRA adapter" if hasattr(self.backbone, "peft_config") else "full",
-            "pooling": c.pooling, "template": c.template, "pooled stats": c.pooled_stats,
-            "dimensions": self.hidden_size, "projection": c.projection, "demo mode": c.demo_mode,
-            "default n_demos": c.n_demos, "vectors per demo": c.vectors_per_demo, "max length": c.max_length,
-            "fingerprint": c.fingerprint, "cached demo tasks": len(self.demo_memory),
-        }  # fmt: skip
+        return describe(self.config, self.hidden_size, hasattr(self.backbone, "peft_config"), len(self.demo_memory))
 
     def train(self, mode: bool = True) -> EpicEncoder:
         if mode:  # weights may change: cached demonstration vectors become stale
@@ -175,12 +169,9 @@ class EpicEncoder(nn.Module):
     def shared_prefix(self, task: Task, n_demos: int, demo_mode: str) -> tuple[Prompt, torch.Tensor | None]:
         """What every query of ``task`` starts with when its first ``n_demos`` demonstrations are used:
         BOS, the demonstrations (text, or soft slots) and the instruction; and the slots' vector table."""
-        if demo_mode == "text":
-            parts = [p for d in task.demos[:n_demos] for p in self.prompts.text_demo(task.instruction, d)]
-        else:
-            parts = [p for rows in self.prompts.table_rows(range(n_demos)) for p in self.prompts.soft_demo(rows)]
-        table = self._table(task) if n_demos and demo_mode != "text" else None
-        return Prompt([self.prompts.head, *parts, self.prompts.instruction(task.instruction)]), table
+        text = demo_mode == "text"
+        prefix = self.prompts.prefix(task.instruction, task.demos[:n_demos] if text else (), 0 if text else n_demos)
+        return prefix, self._table(task) if n_demos and not text else None
 
     def _table(self, task: Task) -> torch.Tensor:
         return self.demo_vectors(task).reshape(-1, self.hidden_size)

@@ -190,6 +190,16 @@ class PromptBuilder:
         parts.append(self.tail)
         return Prompt(parts)
 
+    def prefix(self, instruction: str, text_demos: Sequence[Demo] = (), n_soft_demos: int = 0) -> Prompt:
+        """What every query of a task starts with when it has these demonstrations: BOS, the
+        demonstrations and the instruction (:meth:`query` = this prefix + :meth:`query_body` + tail)."""
+        parts = [self.head]
+        for demo in text_demos:
+            parts += self.text_demo(instruction, demo)
+        for sources in self.table_rows(range(n_soft_demos)):
+            parts += self.soft_demo(sources)
+        return Prompt([*parts, self.instruction(instruction)])
+
     def document(self, text: str, instruction: str | None = None, limit: int | None = None) -> Prompt:
         """A document: raw text, or instructed like a query for symmetric tasks."""
         limit = limit or self.max_length

@@ -18,7 +18,6 @@ import torch.distributed as dist
 from tqdm.auto import tqdm
 
 from . import checkpoint
-from .backbone import enable_checkpointing, quiet_peft
 from .batches import TaskBatchPlan, make_batch
 from .card import base_model_name
 from .config_io import flat_dict
@@ -30,6 +29,7 @@ from .prompt import Prompt
 from .telemetry import RunLog, curve_summary, read_log
 from .train_config import INFERENCE_MODE, LORA_TARGETS, MODES, TrainConfig, training_encoder
 from .train_data import TrainData, load_train_data
+from .trainable import make_trainable, param_groups, trained_parameters
 from .validation import split_validation, validation_batches
 
 __all__ = ["LORA_TARGETS", "MODES", "TrainConfig", "Trainer", "run_training"]
@@ -67,16 +67,11 @@ class Trainer:
         torch.manual_seed(config.seed)
         self.model = model if model is not None else self._load_model()
         self._fit_pooled_stats()
-        self._setup_trainable()
+        make_trainable(self.model, config)
         self.model.train()
         self.objective = Objective(config, self.model, self.logit_scale, self.world_size)
-        self.params = [p for p in self.model.parameters() if p.requires_grad]
-        decay = [p for p in self.params if p.ndim >= 2]
-        no_decay = [p for p in self.params if p.ndim < 2]
-        groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-        if config.learn_temperature:
-            self.params.append(self.logit_scale.log_temperature)
-            groups.append({"params": [self.logit_scale.log_temperature], "weight_decay": 0.0, "scale_lr": True})
+        groups = param_groups(self.model, config, self.logit_scale)
+        self.params = trained_parameters(groups)
         self.optimizer = torch.optim.AdamW(groups, lr=config.lr)
         self.step = 0
         if config.resume:
@@ -107,47 +102,6 @@ class Trainer:
                     m, self.data, c.pooled_stats_examples, c.seed, c.query_max_length, c.passage_max_length
                 )
             )
-
-    def _setup_trainable(self) -> None:
-        c, m = self.cfg, self.model
-        n_layers = len(self._layers())
-        # more than the backbone has (a recipe made for a deeper model) trains them all
-        top = list(range(max(0, n_layers - c.train_top_layers), n_layers)) if c.train_top_layers else None
-        if c.lora and not hasattr(m.backbone, "peft_config"):
-            from peft import LoraConfig, get_peft_model
-
-            names = {n.rsplit(".", 1)[-1] for n, _ in m.backbone.named_modules()}
-            targets = [t for t in c.lora_targets if t in names]
-            if not targets:
-                raise ValueError(f"none of lora_targets {c.lora_targets} exist in this backbone")
-            lora = LoraConfig(
-                r=c.lora_r,
-                lora_alpha=c.lora_alpha,
-                lora_dropout=c.lora_dropout,
-                target_modules=targets,
-                layers_to_transform=top,
-                layers_pattern="layers" if top else None,
-            )
-            with quiet_peft():
-                m.backbone = get_peft_model(m.backbone, lora)
-        elif not c.lora:
-            for p in m.backbone.parameters():
-                p.requires_grad_(False)
-            layers = self._layers()
-            for i in top or range(n_layers):
-                for p in layers[i].parameters():
-                    p.requires_grad_(True)
-            for p in self._base().norm.parameters():
-                p.requires_grad_(True)
-        if c.gradient_checkpointing:
-            enable_checkpointing(m.backbone)
-
-    def _base(self):
-        b = self.model.backbone
-        return b.get_base_model() if hasattr(b, "get_base_model") else b
-
-    def _layers(self):
-        return self._base().layers
 
     def lr_at(self, step: int) -> float:
         """Linear warm-up, then linear decay to zero at ``max_steps``."""
