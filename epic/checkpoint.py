@@ -9,7 +9,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 import torch.distributed as dist
@@ -17,11 +17,23 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from .io import atomic_dir, recover_dir, replace_dir
+from .loss import LogitScale
+from .model import EpicEncoder
 from .telemetry import truncate_log
 from .train_config import TrainConfig, resume_conflicts
 
-if TYPE_CHECKING:
-    from .train import Trainer
+
+class Run(Protocol):
+    """What a checkpoint holds of a training run (a :class:`~epic.train.Trainer`)."""
+
+    cfg: TrainConfig
+    out: Path
+    rank: int
+    world_size: int
+    step: int
+    model: EpicEncoder
+    logit_scale: LogitScale
+    optimizer: torch.optim.Optimizer
 
 
 def _barrier(world_size: int) -> None:
@@ -29,7 +41,7 @@ def _barrier(world_size: int) -> None:
         dist.barrier()
 
 
-def trainable_tensors(trainer: Trainer) -> dict[str, torch.Tensor]:
+def trainable_tensors(trainer: Run) -> dict[str, torch.Tensor]:
     """Everything a step changes or a resumed run needs: trainable weights and the fitted buffers."""
     m = trainer.model
     out = dict(m.named_parameters())
@@ -54,7 +66,7 @@ def restore_rng(tensors: dict[str, torch.Tensor]) -> None:
         torch.cuda.set_rng_state_all(cuda)
 
 
-def save(trainer: Trainer) -> None:
+def save(trainer: Run) -> None:
     """Write ``output/checkpoint`` atomically: trainable weights, optimizer, RNG, step."""
     if trainer.rank == 0:
         target = trainer.out / "checkpoint"
@@ -102,7 +114,7 @@ def read_state(out: Path, config: TrainConfig, rank: int, world_size: int) -> di
     return state
 
 
-def load(trainer: Trainer) -> bool:
+def load(trainer: Run) -> bool:
     """Continue from ``output/checkpoint`` if there is one; returns whether it did."""
     ckpt = trainer.out / "checkpoint"
     state = read_state(trainer.out, trainer.cfg, trainer.rank, trainer.world_size)

@@ -12,19 +12,39 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import torch
+from torch import nn
 from tqdm.auto import tqdm
 
-from .inject import inject
-from .prompt import Prompt, pad_batch
-
-if TYPE_CHECKING:
-    from .model import EpicEncoder
+from .inject import DemoProjector, inject
+from .pooling import PooledStats
+from .prompt import Prompt, PromptBuilder, pad_batch
 
 
-def input_embeddings(model: EpicEncoder, batch: dict[str, torch.Tensor], table: torch.Tensor | None) -> torch.Tensor:
+class Encoder(Protocol):
+    """What the engine needs of a model (an :class:`~epic.model.Encoder`)."""
+
+    backbone: nn.Module
+    tokenizer: Any
+    projector: DemoProjector
+    pooled_stats: PooledStats
+    prompts: PromptBuilder
+    config: Any  # EpicConfig
+    training: bool
+    training_record: dict | None
+
+    @property
+    def device(self) -> torch.device: ...
+
+    @property
+    def hidden_size(self) -> int: ...
+
+    def pool(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor: ...
+
+
+def input_embeddings(model: Encoder, batch: dict[str, torch.Tensor], table: torch.Tensor | None) -> torch.Tensor:
     """Token embeddings of ``batch`` with every soft slot holding its projected vector from ``table``."""
     embeds = model.backbone.get_input_embeddings()(batch["input_ids"])
     if not batch["slot_rows"].numel():
@@ -35,7 +55,7 @@ def input_embeddings(model: EpicEncoder, batch: dict[str, torch.Tensor], table: 
     return inject(embeds, batch["slot_rows"], batch["slot_cols"], vectors)
 
 
-def embed(model: EpicEncoder, prompts: Sequence[Prompt], table: torch.Tensor | None = None) -> torch.Tensor:
+def embed(model: Encoder, prompts: Sequence[Prompt], table: torch.Tensor | None = None) -> torch.Tensor:
     """Pooled last hidden states (B, d), not normalised, with gradients (to the table's vectors too)."""
     batch = pad_batch(prompts, model.prompts.pad_id, model.config.padding_side)
     batch = {k: v.to(model.device) for k, v in batch.items()}
@@ -48,20 +68,20 @@ def embed(model: EpicEncoder, prompts: Sequence[Prompt], table: torch.Tensor | N
 
 
 @contextlib.contextmanager
-def evaluating(model: EpicEncoder) -> Iterator[None]:
+def evaluating(model: Encoder) -> Iterator[None]:
     """Eval mode (no dropout) for the duration, then back to the mode the model was in."""
     was_training = model.training
-    torch.nn.Module.train(model, False)
+    nn.Module.train(model, False)
     try:
         yield
     finally:
-        torch.nn.Module.train(model, was_training)
+        nn.Module.train(model, was_training)
 
 
 class PrefixCache:
     """The key/value cache of a prompt prefix, computed once and repeated for each batch after it."""
 
-    def __init__(self, model: EpicEncoder, prefix: Prompt, table: torch.Tensor | None):
+    def __init__(self, model: Encoder, prefix: Prompt, table: torch.Tensor | None):
         head = {k: v.to(model.device) for k, v in pad_batch([prefix], model.prompts.pad_id).items()}
         out = model.backbone(inputs_embeds=input_embeddings(model, head, table), use_cache=True)
         self.model, self.length = model, len(prefix)
@@ -87,7 +107,7 @@ class PrefixCache:
 
 @torch.no_grad()
 def pooled(
-    model: EpicEncoder,
+    model: Encoder,
     prompts: Sequence[Prompt],
     table: torch.Tensor | None = None,
     *,

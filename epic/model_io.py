@@ -13,22 +13,18 @@ import json
 import shutil
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import torch
 from safetensors.torch import load_file, save_file
+from torch import nn
 
 from . import config_io as cfg
 from .backbone import load_backbone, quiet_peft, resolve_backbone
 from .card import TRAINING_FILE, write_card
+from .engine import Encoder
 from .io import atomic_dir, replace_dir
 from .model_config import ARCHITECTURE_FIELDS, CONFIG_FILE, EpicConfig
 from .st_files import write_st_files
-
-if TYPE_CHECKING:
-    from torch import nn
-
-    from .model import EpicEncoder
 
 POOLED_STATS_FILE = "pooled_stats.safetensors"
 PROJECTOR_FILE = "projector.safetensors"
@@ -65,7 +61,7 @@ def load_parts(root: Path, config: EpicConfig, dtype: torch.dtype) -> tuple[nn.M
         return PeftModel.from_pretrained(base, str(root / "adapter")), tokenizer
 
 
-def load_state(model: EpicEncoder, root: Path) -> None:
+def load_state(model: Encoder, root: Path) -> None:
     """The projector and the pooled statistics saved beside the weights."""
     model.projector.load_state_dict(load_file(str(root / PROJECTOR_FILE)))
     if model.config.pooled_stats != "none":
@@ -76,7 +72,7 @@ def _cpu(module: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
 
 
-def save_model(model: EpicEncoder, path: str | Path, merge_lora: bool = False) -> EpicConfig:
+def save_model(model: Encoder, path: str | Path, merge_lora: bool = False) -> EpicConfig:
     """Write ``model`` to ``path`` through a temporary folder renamed into place (a crash never
     leaves half a model); returns the config as saved (with its new fingerprint)."""
     target = Path(path)

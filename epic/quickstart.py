@@ -85,13 +85,35 @@ def _say(msg: str) -> None:
     print(f"[quickstart {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+def _train_both(cfg: QuickstartConfig, data: Path, recipe: dict, steps: int, models: dict, timings: dict) -> None:
+    """EPIC and the contrastive baseline on the same data and budget; each resumes from its checkpoint."""
+    from .train import TrainConfig, Trainer
+
+    for i, (mode, final) in enumerate(models.items()):
+        t0 = time.perf_counter()
+        if (final / "epic_config.json").is_file():
+            _say(f"{2 + i}/4 {mode}: already trained ({final})")
+            continue
+        _say(f"{2 + i}/4 training {mode} for {steps} steps of {cfg.batch_size} (resumes from its checkpoint)")
+        train_cfg = TrainConfig(
+            model=cfg.model, data=str(data), mode=mode, max_steps=steps, batch_size=cfg.batch_size, seed=cfg.seed,
+            output=str(out_runs(cfg) / mode), model_dir=str(final), save_every=20, resume=True,
+            threads=cfg.threads, **recipe,
+        )  # fmt: skip
+        Trainer(train_cfg).train()
+        timings[f"train {mode}"] = time.perf_counter() - t0
+
+
+def out_runs(cfg: QuickstartConfig) -> Path:
+    return Path(cfg.output) / "runs"
+
+
 def run_quickstart(cfg: QuickstartConfig) -> str:
     import torch
 
     from .builddata import default_train_data
     from .evaluation.run import EvalSpec, evaluate_specs, minilm_path, plot_summary, record_in_model_cards
     from .telemetry import plot_learning_curves, read_log
-    from .train import TrainConfig, Trainer
 
     torch.set_num_threads(cfg.threads)
     out = Path(cfg.output)
@@ -108,19 +130,7 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
         recipe = {**recipe, "train_top_layers": cfg.train_top_layers}
     steps = cfg.steps * (10 if cfg.gpu else 1)
     models = {"epic": out / "model", "contrastive": out / "baseline"}
-    for i, (mode, final) in enumerate(models.items()):
-        t0 = time.perf_counter()
-        if (final / "epic_config.json").is_file():
-            _say(f"{2 + i}/4 {mode}: already trained ({final})")
-            continue
-        _say(f"{2 + i}/4 training {mode} for {steps} steps of {cfg.batch_size} (resumes from its checkpoint)")
-        train_cfg = TrainConfig(
-            model=cfg.model, data=str(data), mode=mode, max_steps=steps, batch_size=cfg.batch_size, seed=cfg.seed,
-            output=str(out / "runs" / mode), model_dir=str(final), save_every=20, resume=True,
-            threads=cfg.threads, **recipe,
-        )  # fmt: skip
-        Trainer(train_cfg).train()
-        timings[f"train {mode}"] = time.perf_counter() - t0
+    _train_both(cfg, data, recipe, steps, models, timings)
 
     t0 = time.perf_counter()
     _say("4/4 evaluating on the offline suite (BBC News, Rotten Tomatoes); results are reused on rerun")

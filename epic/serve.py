@@ -111,6 +111,23 @@ class BatchingEncoder:
                     j.future.set_exception(e)
 
 
+def embeddings_response(emb: np.ndarray, fmt: str, model_name: str, tokens: int) -> dict:
+    """The OpenAI-style body: one entry per input, as floats or base64 little-endian float32."""
+    data = []
+    for i, vec in enumerate(emb):
+        if fmt == "base64":
+            value = base64.b64encode(np.ascontiguousarray(vec, dtype="<f4").tobytes()).decode()
+        else:
+            value = vec.tolist()
+        data.append({"object": "embedding", "index": i, "embedding": value})
+    return {
+        "object": "list",
+        "data": data,
+        "model": model_name,
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
+
+
 def create_app(model: EpicEncoder, tasks: dict[str, Task], model_name: str, config: ServeConfig | None = None):
     """The FastAPI application (demonstration vectors of every task are computed here, once)."""
     from contextlib import asynccontextmanager
@@ -149,20 +166,7 @@ def create_app(model: EpicEncoder, tasks: dict[str, Task], model_name: str, conf
             return error(e)
         except (ValueError, TypeError, UnicodeError) as e:  # the job's own input: it fails alone
             return error(RequestError(400, str(e)))
-        data = []
-        for i, vec in enumerate(emb):
-            value = (
-                base64.b64encode(np.ascontiguousarray(vec, dtype="<f4").tobytes()).decode()
-                if fmt == "base64"
-                else vec.tolist()
-            )
-            data.append({"object": "embedding", "index": i, "embedding": value})
-        return {
-            "object": "list",
-            "data": data,
-            "model": model_name,
-            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-        }
+        return embeddings_response(emb, fmt, model_name, tokens)
 
     @app.get("/v1/models")
     async def models():

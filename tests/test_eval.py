@@ -37,7 +37,8 @@ def _batches(texts, size=3):
 def test_demonstrations_reach_the_model_for_retrieval_and_classification(tiny, wrapper_factory):
     from mteb.types import PromptType
 
-    from epic.evaluation.suite import build_suite, mteb_tasks
+    from epic.evaluation.mteb_tasks import mteb_tasks
+    from epic.evaluation.suite import build_suite
 
     suite = build_suite()
     tasks = {t.metadata.name: t for t in mteb_tasks(suite, ["BBCHeadlineRetrieval", "BBCNewsClassification"])}
@@ -65,7 +66,8 @@ def test_demonstrations_reach_the_model_for_retrieval_and_classification(tiny, w
 def test_modes_of_one_model_share_document_embeddings(tiny, wrapper_factory, monkeypatch):
     from mteb.types import PromptType
 
-    from epic.evaluation.suite import build_suite, mteb_tasks
+    from epic.evaluation.mteb_tasks import mteb_tasks
+    from epic.evaluation.suite import build_suite
 
     suite = build_suite()
     meta = mteb_tasks(suite, ["BBCHeadlineRetrieval"])[0].metadata

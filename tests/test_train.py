@@ -321,7 +321,12 @@ def test_train_config_nests_the_encoder_config_with_flat_spellings(tmp_path):
     assert flat.encoder.template == "eol" and flat.encoder.pooled_stats == "center"  # training defaults kept
     (tmp_path / "a.yaml").write_text("projection: linear\nencoder: {pooling: mean}\nlr: 0.001\n")
     cfg = load_yaml(TrainConfig, tmp_path / "a.yaml", {"template": "bge"})
-    assert (cfg.encoder.projection, cfg.encoder.pooling, cfg.encoder.template, cfg.lr) == ("linear", "mean", "bge", 1e-3)
+    assert (cfg.encoder.projection, cfg.encoder.pooling, cfg.encoder.template, cfg.lr) == (
+        "linear",
+        "mean",
+        "bge",
+        1e-3,
+    )
     with pytest.raises(ValueError, match="EpicConfig.projection"):
         TrainConfig(projection="nope")
     with pytest.raises(ValueError, match="unknown field"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,53 @@ def specs_for(model: str, demo_modes: list[str], n_demos: int, selection: str = 
     ]
 
 
+def _task_source(suite: str, tasks: list[str] | None, scale: int) -> tuple[Callable[[], list], dict]:
+    """A factory of fresh mteb task objects, and each task as an epic :class:`Task` (its demonstrations)."""
+    import mteb
+
+    from ..data import Task
+    from .mteb_model import demos_from_train_split
+    from .mteb_tasks import mteb_tasks
+    from .suite import build_suite
+
+    if suite == "offline":
+        suite_tasks = build_suite(scale)
+        return lambda: mteb_tasks(suite_tasks, tasks), {name: t.epic_task() for name, t in suite_tasks.items()}
+    if suite != "mteb":
+        raise ValueError(f"unknown suite {suite!r}: offline | mteb")
+    if not tasks:
+        raise ValueError("--suite mteb needs --tasks (official mteb task names; their data must be reachable)")
+    fresh = lambda: list(mteb.get_tasks(tasks=tasks))  # noqa: E731
+    return fresh, {t.metadata.name: Task(t.metadata.name, _instruction(t), demos_from_train_split(t)) for t in fresh()}
+
+
+class _Wrappers:
+    """The mteb encoder of each spec; an epic model is loaded once and its document embeddings are
+    shared by all of its modes (retrieval corpora are encoded once per model)."""
+
+    def __init__(self, epic_tasks: dict, examples_dir: str | Path | None, batch_size: int):
+        self.epic_tasks, self.examples_dir, self.batch_size = epic_tasks, examples_dir, batch_size
+        self.loaded: dict[str, object] = {}
+        self.documents: dict[str, dict] = {}
+
+    def __call__(self, spec: EvalSpec):
+        from ..model import EpicEncoder
+        from .mteb_model import EpicMtebEncoder, RandomMtebEncoder, SentenceTransformerMtebEncoder
+
+        if spec.kind == "st":
+            return SentenceTransformerMtebEncoder(spec.path, f"peer/{spec.label}", self.batch_size)
+        if spec.kind == "random":
+            return RandomMtebEncoder()
+        key = json.dumps([spec.path, spec.overrides], sort_keys=True)
+        if key not in self.loaded:
+            self.loaded[key] = EpicEncoder.from_pretrained(spec.path, **spec.overrides)
+        return EpicMtebEncoder(
+            self.loaded[key], f"epic/{spec.label.split(' · ')[0].replace(' ', '_')}", spec.demo_mode,
+            spec.n_demos, spec.demo_selection, self.examples_dir, self.epic_tasks, self.batch_size,
+            self.documents.setdefault(key, {}),
+        )  # fmt: skip
+
+
 def evaluate_specs(
     specs: list[EvalSpec],
     output: str | Path,
@@ -70,65 +118,26 @@ def evaluate_specs(
     quiet: bool = False,
 ) -> dict[str, dict[str, float]]:
     """Scores ``{label: {task: main score}}``; also writes the summary files into ``output``."""
+    import datasets
     import mteb
     from mteb.cache import ResultCache
 
-    from ..data import Task
-    from ..model import EpicEncoder
-    from .mteb_model import EpicMtebEncoder, RandomMtebEncoder, SentenceTransformerMtebEncoder, demos_from_train_split
-    from .suite import build_suite, mteb_tasks
-
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
-    if suite == "offline":
-        suite_tasks = build_suite(scale)
-        epic_tasks = {name: t.epic_task() for name, t in suite_tasks.items()}
-
-        def fresh_tasks() -> list:
-            return mteb_tasks(suite_tasks, tasks)
-
-    elif suite == "mteb":
-        if not tasks:
-            raise ValueError("--suite mteb needs --tasks (official mteb task names; their data must be reachable)")
-
-        def fresh_tasks() -> list:
-            return list(mteb.get_tasks(tasks=tasks))
-
-        epic_tasks = {
-            t.metadata.name: Task(t.metadata.name, _instruction(t), demos_from_train_split(t)) for t in fresh_tasks()
-        }
-    else:
-        raise ValueError(f"unknown suite {suite!r}: offline | mteb")
-    cache = ResultCache(output)
-    loaded: dict[str, EpicEncoder] = {}
-    documents: dict[str, dict] = {}  # per model: retrieval corpora are encoded once for all its modes
+    fresh_tasks, epic_tasks = _task_source(suite, tasks, scale)
+    cache, wrap = ResultCache(output), _Wrappers(epic_tasks, examples_dir, batch_size)
     scores: dict[str, dict[str, float]] = {}
     logging.getLogger("mteb").setLevel(logging.ERROR)
-    import datasets
-
     datasets.disable_progress_bars()
     for spec in specs:
         if not quiet:
             print(f"epic eval: {spec.label}", flush=True)
-        if spec.kind == "st":
-            wrapper = SentenceTransformerMtebEncoder(spec.path, f"peer/{spec.label}", batch_size)
-        elif spec.kind == "random":
-            wrapper = RandomMtebEncoder()
-        else:
-            key = json.dumps([spec.path, spec.overrides], sort_keys=True)
-            if key not in loaded:
-                loaded[key] = EpicEncoder.from_pretrained(spec.path, **spec.overrides)
-            wrapper = EpicMtebEncoder(
-                loaded[key], f"epic/{spec.label.split(' · ')[0].replace(' ', '_')}", spec.demo_mode,
-                spec.n_demos, spec.demo_selection, examples_dir, epic_tasks, batch_size,
-                documents.setdefault(key, {}),
-            )  # fmt: skip
+        wrapper = wrap(spec)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # fresh task objects per model: mteb tasks carry RNG state (clustering bootstrap samples) that
             # would otherwise make a model's score depend on the evaluation order
-            task_objs = fresh_tasks()
-            result = mteb.evaluate(wrapper, task_objs, cache=cache, show_progress_bar=False, co2_tracker=False)
+            result = mteb.evaluate(wrapper, fresh_tasks(), cache=cache, show_progress_bar=False, co2_tracker=False)
         scores[spec.label] = {r.task_name: float(r.main_score) for r in result.task_results}
     write_summary(scores, output, {t.metadata.name: t.metadata.main_score for t in fresh_tasks()})
     return scores

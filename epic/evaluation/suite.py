@@ -124,13 +124,9 @@ def _bbc_lead(a: dict, words: int = 60) -> str:
     return f"{a['headline']}. {_words(a['body'], words)}"
 
 
-def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
-    """All suite tasks; ``scale`` multiplies test sizes (1 = the CPU-sized default)."""
-    tasks: dict[str, SuiteTask] = {}
-    articles = bbc_articles()
-
+def _bbc_classification(articles: list[dict], scale: int) -> SuiteTask:
     train, test = _stratified(articles, 16, 40 * scale, "bbc-cls")
-    tasks["BBCNewsClassification"] = SuiteTask(
+    return SuiteTask(
         "BBCNewsClassification", "Classification", "accuracy",
         "Classify the topic of the given news article",
         "BBC News lead (headline + first 60 words) -> one of 5 topics; logistic regression on embeddings",
@@ -142,8 +138,10 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
         },
     )  # fmt: skip
 
+
+def _bbc_clustering(articles: list[dict], scale: int) -> SuiteTask:
     train, test = _stratified(articles, 4, 40 * scale, "bbc-clu")
-    tasks["BBCNewsClustering"] = SuiteTask(
+    return SuiteTask(
         "BBCNewsClustering", "Clustering", "v_measure",
         "Identify the topic of the given news headline",
         "BBC News headlines clustered into their 5 topics (k-means on embeddings), V-measure",
@@ -152,9 +150,11 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
         {"test": {"sentences": [a["headline"] for a in test], "labels": [BBC_LABELS.index(a["label"]) for a in test]}},
     )  # fmt: skip
 
+
+def _bbc_retrieval(articles: list[dict], scale: int) -> SuiteTask:
     train, test = _split(articles, 16, 200 * scale, "bbc-ret")
     queries = test[: 100 * scale]
-    tasks["BBCHeadlineRetrieval"] = SuiteTask(
+    return SuiteTask(
         "BBCHeadlineRetrieval", "Retrieval", "ndcg_at_10",
         "Given a news headline, retrieve the article it belongs to",
         f"BBC News headline -> its article body (first 60 words) among {len(test)} articles; nDCG@10",
@@ -169,6 +169,8 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
         },
     )  # fmt: skip
 
+
+def _bbc_pairs(articles: list[dict], scale: int) -> SuiteTask:
     train, test = _stratified(articles, 8, 60 * scale, "bbc-pairs")
     pool = sorted(test, key=lambda a: _key("pairs", a["id"]))
     s1, s2, labels = [], [], []
@@ -178,7 +180,7 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
         s2.append(b["headline"])
         labels.append(int(a["label"] == b["label"]))
     demo_pairs = [(a, b) for a in train for b in train if a["id"] < b["id"] and a["label"] == b["label"]]
-    tasks["BBCHeadlinePairs"] = SuiteTask(
+    return SuiteTask(
         "BBCHeadlinePairs", "PairClassification", "similarity_ap",
         "Retrieve news headlines on the same topic as the given headline",
         "pairs of BBC News headlines: same topic or not; average precision of cosine similarity",
@@ -187,6 +189,8 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
         {"test": {"sentence1": s1, "sentence2": s2, "labels": labels}},
     )  # fmt: skip
 
+
+def _rt_sentiment(scale: int) -> SuiteTask:
     reviews = list(
         {
             r["text"]: {"id": r["id"], "label": r["category"], "text": r["text"]}
@@ -196,7 +200,7 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
     )  # distinct snippets only
     train, test = _stratified(reviews, 16, 100 * scale, "rt-cls")
     sentiment = {"fresh": "positive", "rotten": "negative"}
-    tasks["RottenTomatoesSentiment"] = SuiteTask(
+    return SuiteTask(
         "RottenTomatoesSentiment", "Classification", "accuracy",
         "Classify the sentiment of the given movie review as positive or negative",
         "Rotten Tomatoes review snippets, fresh vs rotten; logistic regression on embeddings",
@@ -208,6 +212,8 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
         },
     )  # fmt: skip
 
+
+def _rt_retrieval(scale: int) -> SuiteTask:
     rows = rotten_tomatoes()
     plots = {r["movie_name"]: r["text"] for r in rows if r["category"] == "plot"}
     by_movie = defaultdict(list)
@@ -219,7 +225,7 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
     first_review = {m: sorted(by_movie[m], key=lambda r: _key("rev", r["id"]))[0] for m in movies}
     corpus_movies = sorted(test_movies + [m for m in plots if m not in by_movie], key=lambda m: _key("c", m))
     corpus_movies = sorted(set(test_movies) | set(corpus_movies[: 60 * scale]))
-    tasks["RTReviewPlotRetrieval"] = SuiteTask(
+    return SuiteTask(
         "RTReviewPlotRetrieval", "Retrieval", "ndcg_at_10",
         "Given a movie review, retrieve the plot synopsis of the movie it reviews",
         f"Rotten Tomatoes: a review snippet -> its film's plot synopsis (first 60 words) among "
@@ -234,7 +240,14 @@ def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
             }
         },
     )  # fmt: skip
-    return tasks
+
+
+def build_suite(scale: int = 1) -> dict[str, SuiteTask]:
+    """All suite tasks; ``scale`` multiplies test sizes (1 = the CPU-sized default)."""
+    articles = bbc_articles()
+    built = [_bbc_classification(articles, scale), _bbc_clustering(articles, scale), _bbc_retrieval(articles, scale),
+             _bbc_pairs(articles, scale), _rt_sentiment(scale), _rt_retrieval(scale)]  # fmt: skip
+    return {t.name: t for t in built}
 
 
 def suite_manifest(scale: int = 1) -> dict:
@@ -242,63 +255,3 @@ def suite_manifest(scale: int = 1) -> dict:
         name: {"type": t.type, "splits": t.split_hashes(), "demos": len(t.demos)}
         for name, t in build_suite(scale).items()
     }
-
-
-def mteb_tasks(suite: dict[str, SuiteTask], names: list[str] | None = None) -> list:
-    """The suite's tasks as mteb ``AbsTask`` objects with their data already loaded (no network)."""
-    from datasets import Dataset, DatasetDict
-    from mteb.abstasks.classification import AbsTaskClassification
-    from mteb.abstasks.clustering import AbsTaskClustering
-    from mteb.abstasks.pair_classification import AbsTaskPairClassification
-    from mteb.abstasks.retrieval import AbsTaskRetrieval
-    from mteb.abstasks.retrieval_dataset_loaders import RetrievalSplitData
-    from mteb.abstasks.task_metadata import TaskMetadata
-
-    bases = {
-        "Classification": AbsTaskClassification,
-        "Clustering": AbsTaskClustering,
-        "PairClassification": AbsTaskPairClassification,
-        "Retrieval": AbsTaskRetrieval,
-    }
-    unknown = sorted(set(names or []) - set(suite))
-    if unknown:
-        raise ValueError(f"unknown offline task(s) {unknown}; the suite has {sorted(suite)}")
-    out = []
-    for name in names or list(suite):
-        st = suite[name]
-        metadata = TaskMetadata(
-            name=st.name, type=st.type, main_score=st.main_score, description=st.description,
-            reference="https://github.com/epic-embed/epic",
-            dataset={"path": f"epic-offline/{st.name}", "revision": "1"},
-            category="t2t", eval_splits=["test"], eval_langs=["eng-Latn"], date=("2004-01-01", "2009-12-31"),
-            dialect=["Written"], domains=["News"] if "BBC" in st.name else ["Reviews"], task_subtypes=[],
-            license="not specified", annotations_creators="derived", modalities=["text"], sample_creation="found",
-            bibtex_citation="", prompt=st.instruction,
-        )  # fmt: skip
-
-        def load_data(self, num_proc=None, _st=st, **kwargs) -> None:
-            if _st.type == "Retrieval":
-                split = _st.data["test"]
-                self.dataset = {
-                    "default": {
-                        "test": RetrievalSplitData(
-                            queries=Dataset.from_list(split["queries"]),
-                            corpus=Dataset.from_list(split["corpus"]),
-                            relevant_docs=split["relevant_docs"],
-                            top_ranked=None,
-                        )
-                    }
-                }
-            else:
-                self.dataset = DatasetDict({s: Dataset.from_dict(cols) for s, cols in _st.data.items()})
-            self.data_loaded = True
-
-        attrs = {"metadata": metadata, "load_data": load_data}
-        if st.type == "Classification":
-            attrs["samples_per_label"] = 16
-        if st.type == "Clustering":
-            attrs["max_document_to_embed"] = len(st.data["test"]["sentences"])
-            attrs["max_fraction_of_documents_to_embed"] = None
-            attrs["max_documents_per_cluster"] = len(st.data["test"]["sentences"])
-        out.append(type(st.name, (bases[st.type],), attrs)())
-    return out
