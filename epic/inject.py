@@ -64,11 +64,6 @@ class DemoProjector(nn.Module):
         return v
 
 
-def interleave(query_vectors: torch.Tensor, response_vectors: torch.Tensor) -> torch.Tensor:
-    """(k, d), (k, d) -> (2k, d) ordered q_1, r_1, q_2, r_2, … as the prompt's slots are."""
-    return torch.stack([query_vectors, response_vectors], dim=1).reshape(-1, query_vectors.shape[-1])
-
-
 def inject(
     inputs_embeds: torch.Tensor, slot_rows: torch.Tensor, slot_cols: torch.Tensor, vectors: torch.Tensor
 ) -> torch.Tensor:

@@ -12,6 +12,7 @@ from .prompt import TEMPLATES
 DEMO_MODES = ("embedding", "text", "none")
 DEMO_SELECTIONS = ("fixed", "nearest", "random")
 CONFIG_FILE = "epic_config.json"
+DEFAULT_INSTRUCTION = "Given a query, retrieve relevant passages"  # for queries without a task
 # what defines the weights' meaning: fixed once a model is trained (inference fields may change on load)
 ARCHITECTURE_FIELDS = ("num_layers", "pooling", "pooled_stats", "vectors_per_demo", "projection", "center",
                        "demo_markers", "template")  # fmt: skip

@@ -26,10 +26,10 @@ from fastapi import FastAPI, Request
 from .api import Job, RequestError, ServeConfig, error, parse_request, read_body
 from .data import Task
 from .model import EpicEncoder
+from .model_config import DEFAULT_INSTRUCTION
 
 __all__ = ["BatchingEncoder", "BackgroundServer", "ServeConfig", "create_app", "parse_request", "serve"]
 
-DEFAULT_INSTRUCTION = "Given a query, retrieve relevant passages"
 
 
 class BatchingEncoder:

@@ -18,11 +18,11 @@ import torch
 from sentence_transformers.base.modules.module import Module
 
 from .data import Demo, Task
+from .model_config import DEFAULT_INSTRUCTION
 from .st_files import write_st_files
 
 __all__ = ["EpicSTModule", "write_st_files"]
 
-DEFAULT_QUERY_INSTRUCTION = "Given a query, retrieve relevant passages"
 
 
 class EpicSTModule(Module):
@@ -56,7 +56,7 @@ class EpicSTModule(Module):
         task_type = kwargs.get("task_type", "retrieval")
         is_query = kwargs.get("task") == "query" or instruction is not None
         if is_query:
-            task = Task("st", instruction or DEFAULT_QUERY_INSTRUCTION, demos, task_type)
+            task = Task("st", instruction or DEFAULT_INSTRUCTION, demos, task_type)
             emb = self.encoder.encode_queries(
                 texts, task=task, n_demos=len(demos), demo_mode=kwargs.get("demo_mode"), show_progress=False
             )

@@ -295,10 +295,17 @@ def test_prefix_cache_equals_recomputing_the_prefix(tiny_dir, task, padding_side
     assert np.abs(plain - other).max() > 1e-4  # the demonstrations change the embedding
 
 
-def test_long_inputs_are_encoded_in_bounded_chunks(tiny, task):
+def test_long_inputs_are_encoded_in_bounded_chunks(tiny, task, monkeypatch):
+    from epic import engine
+
     texts = [f"{t} {i}" for i in range(5) for t in TEXTS]
-    whole = tiny.encode_queries(texts, task=task, n_demos=2)
-    tiny.chunk_texts = 3
-    np.testing.assert_allclose(tiny.encode_queries(texts, task=task, n_demos=2), whole, atol=1e-5)
-    np.testing.assert_allclose(tiny.encode_documents(texts), tiny.encode_documents(texts[:3] + texts[3:]), atol=1e-6)
-    assert tiny.encode_documents(texts).shape == (20, 64)
+    whole_queries = tiny.encode_queries(texts, task=task, n_demos=2)
+    whole_documents = tiny.encode_documents(texts)
+    sizes = []
+    real = engine.pooled
+    monkeypatch.setattr(engine, "pooled", lambda m, prompts, *a, **k: sizes.append(len(prompts)) or real(m, prompts, *a, **k))
+    monkeypatch.setattr(tiny, "chunk_texts", 3)
+    np.testing.assert_allclose(tiny.encode_queries(texts, task=task, n_demos=2), whole_queries, atol=1e-5)
+    documents = tiny.encode_documents(texts)
+    np.testing.assert_allclose(documents, whole_documents, atol=1e-5)
+    assert documents.shape == (20, 64) and max(sizes) == 3 and sum(sizes) == 2 * len(texts)
