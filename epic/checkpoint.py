@@ -19,6 +19,7 @@ from safetensors.torch import load_file, save_file
 from .io import atomic_dir, recover_dir, replace_dir
 from .loss import LogitScale
 from .model import EpicEncoder
+from .sharding import like, local
 from .telemetry import truncate_log
 from .train_config import TrainConfig, resume_conflicts
 
@@ -66,34 +67,49 @@ def restore_rng(tensors: dict[str, torch.Tensor]) -> None:
         torch.cuda.set_rng_state_all(cuda)
 
 
+def _files(trainer: Run) -> tuple[str, str, str]:
+    """This process's file names: one set per rank where state differs between ranks."""
+    sharded = trainer.cfg.sharding == "fsdp" and trainer.world_size > 1
+    weights = f"-rank{trainer.rank}" if sharded else ""
+    rng = f"-rank{trainer.rank}" if trainer.world_size > 1 else ""  # ranks draw different amounts of dropout
+    return f"trainable{weights}.safetensors", f"optimizer{weights}.safetensors", f"rng{rng}.safetensors"
+
+
+def _shared_tmp(target: Path, trainer: Run) -> Path:
+    """A temporary sibling of ``target`` made by rank 0, its name sent to every rank."""
+    name = [str(atomic_dir(target)) if trainer.rank == 0 else ""]
+    if trainer.world_size > 1:
+        dist.broadcast_object_list(name, src=0)
+    return Path(name[0])
+
+
 def save(trainer: Run) -> None:
-    """Write ``output/checkpoint`` atomically: trainable weights, optimizer, RNG, step."""
-    if trainer.rank == 0:
-        target = trainer.out / "checkpoint"
-        tmp = atomic_dir(target)
-        try:
-            weights = {
-                n: t.detach().cpu().contiguous().reshape(t.shape or (1,)) for n, t in trainable_tensors(trainer).items()
-            }
-            save_file(weights, str(tmp / "trainable.safetensors"))
+    """Write ``output/checkpoint`` atomically: trainable weights and optimizer state (each rank its
+    shard under sharding), the random generators of every rank, the step; state.json last."""
+    target = trainer.out / "checkpoint"
+    tmp = _shared_tmp(target, trainer)
+    weights_file, optimizer_file, rng_file = _files(trainer)
+    try:
+        if trainer.rank == 0 or weights_file != "trainable.safetensors":
+            tensors = {n: local(t).detach().cpu().contiguous().reshape(local(t).shape or (1,))
+                       for n, t in trainable_tensors(trainer).items()}  # fmt: skip
+            save_file(tensors, str(tmp / weights_file))
             opt = trainer.optimizer.state_dict()
-            tensors = {
-                f"{pid}/{k}": (v if torch.is_tensor(v) else torch.tensor(v)).detach().cpu().contiguous()
-                for pid, st in opt["state"].items()
-                for k, v in st.items()
-            }
-            save_file(tensors, str(tmp / "optimizer.safetensors"))
-            save_file(rng_tensors(), str(tmp / "rng.safetensors"))
-            state = {
-                "step": trainer.step,
-                "param_groups": opt["param_groups"],
-                "config": dataclasses.asdict(trainer.cfg),
-            }
-            (tmp / "state.json").write_text(json.dumps(state, indent=2) + "\n")
+            state = {f"{pid}/{k}": local(v if torch.is_tensor(v) else torch.tensor(v)).detach().cpu().contiguous()
+                     for pid, st in opt["state"].items() for k, v in st.items()}  # fmt: skip
+            save_file(state, str(tmp / optimizer_file))
+        save_file(rng_tensors(), str(tmp / rng_file))
+        _barrier(trainer.world_size)
+        if trainer.rank == 0:
+            groups = trainer.optimizer.state_dict()["param_groups"]
+            meta = {"step": trainer.step, "world_size": trainer.world_size, "param_groups": groups,
+                    "config": dataclasses.asdict(trainer.cfg)}  # fmt: skip
+            (tmp / "state.json").write_text(json.dumps(meta, indent=2) + "\n")
             replace_dir(tmp, target)
-        except BaseException:
+    except BaseException:
+        if trainer.rank == 0:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        raise
     _barrier(trainer.world_size)
 
 
@@ -122,19 +138,25 @@ def load(trainer: Run) -> bool:
         if trainer.rank == 0:
             print(f"epic train: no checkpoint in {ckpt}; starting from step 0", file=sys.stderr)
         return False
+    saved_world = state.get("world_size", 1)
+    if trainer.world_size != saved_world and (trainer.cfg.sharding == "fsdp" or trainer.world_size > 1):
+        raise ValueError(f"{ckpt}: saved by {saved_world} process(es); resume it with the same number")
+    weights_file, optimizer_file, rng_file = _files(trainer)
     targets = trainable_tensors(trainer)
     with torch.no_grad():
-        for name, value in load_file(str(ckpt / "trainable.safetensors")).items():
+        for name, value in load_file(str(ckpt / weights_file)).items():
             if name not in targets:
                 raise ValueError(f"{ckpt}: checkpoint has {name!r}, which this model does not")
-            targets[name].copy_(value.reshape(targets[name].shape))
+            local(targets[name]).copy_(value.reshape(local(targets[name]).shape))
+    params = [p for group in trainer.optimizer.param_groups for p in group["params"]]
     opt_state: dict[int, dict] = {}
-    with safe_open(str(ckpt / "optimizer.safetensors"), framework="pt") as f:
+    with safe_open(str(ckpt / optimizer_file), framework="pt") as f:
         for key in f.keys():
             pid, name = key.split("/")
-            opt_state.setdefault(int(pid), {})[name] = f.get_tensor(key)
+            value = f.get_tensor(key)
+            opt_state.setdefault(int(pid), {})[name] = value if name == "step" else like(value, params[int(pid)])
     trainer.optimizer.load_state_dict({"state": opt_state, "param_groups": state["param_groups"]})
-    restore_rng(load_file(str(ckpt / "rng.safetensors")))
+    restore_rng(load_file(str(ckpt / (rng_file if (ckpt / rng_file).is_file() else "rng.safetensors"))))
     trainer.step = int(state["step"])
     log_path = trainer.out / "train_log.jsonl"
     if trainer.rank == 0 and log_path.is_file():  # drop log lines of steps the killed run did after saving

@@ -99,10 +99,11 @@ class EpicEncoder(nn.Module):
                 model.calibrate()
         return model.to(device).eval()
 
-    def save_pretrained(self, path: str | Path, merge_lora: bool = False) -> None:
+    def save_pretrained(self, path: str | Path, merge_lora: bool = False, backbone_state: dict | None = None) -> None:
         """Save config, weights (full, or LoRA adapter over the recorded base), projector, tokenizer,
-        card; atomically (a crash never leaves half a model)."""
-        self.config.fingerprint = model_io.save_model(self, path, merge_lora).fingerprint
+        card; atomically (a crash never leaves half a model). ``backbone_state``: the full weights
+        when the backbone holds only this process's shards (sharded training)."""
+        self.config.fingerprint = model_io.save_model(self, path, merge_lora, backbone_state).fingerprint
         self.demo_memory.invalidate()
 
     def describe(self) -> dict:

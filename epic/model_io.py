@@ -72,9 +72,12 @@ def _cpu(module: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
 
 
-def save_model(model: Encoder, path: str | Path, merge_lora: bool = False) -> EpicConfig:
+def save_model(
+    model: Encoder, path: str | Path, merge_lora: bool = False, backbone_state: dict[str, torch.Tensor] | None = None
+) -> EpicConfig:
     """Write ``model`` to ``path`` through a temporary folder renamed into place (a crash never
-    leaves half a model); returns the config as saved (with its new fingerprint)."""
+    leaves half a model); returns the config as saved (with its new fingerprint).
+    ``backbone_state``: the backbone's full weights where the module holds only shards (FSDP)."""
     target = Path(path)
     tmp = atomic_dir(target)
     try:
@@ -87,9 +90,9 @@ def save_model(model: Encoder, path: str | Path, merge_lora: bool = False) -> Ep
                 backbone, is_peft = copy.deepcopy(backbone).merge_and_unload(), False
         config.lora = is_peft
         if is_peft:
-            backbone.save_pretrained(tmp / "adapter")
+            backbone.save_pretrained(tmp / "adapter", state_dict=backbone_state)
         else:
-            backbone.save_pretrained(tmp / "backbone")
+            backbone.save_pretrained(tmp / "backbone", state_dict=backbone_state)
             config.num_layers = None  # the saved backbone already has only its layers
             config.backbone = "backbone"
         model.tokenizer.save_pretrained(tmp)

@@ -14,12 +14,16 @@ All three modes share this code, the data and the budget: only step 2 differs.
 
 from __future__ import annotations
 
+import contextlib
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
+from torch import nn
 
 from .batches import TrainBatch
 from .data import Demo
@@ -27,6 +31,8 @@ from .loss import LogitScale, batch_geometry, info_nce
 from .model import EpicEncoder
 from .prompt import Prompt
 from .train_config import TrainConfig
+
+WHOLE_BATCH = 1 << 30  # a GradCache chunk larger than any batch
 
 
 @dataclass
@@ -57,10 +63,31 @@ class RandomState:
 
 
 class Objective:
-    """Builds a step's prompts from a batch and computes the loss and its gradients."""
+    """Builds a step's prompts from a batch and computes the loss and its gradients.
 
-    def __init__(self, config: TrainConfig, model: EpicEncoder, logit_scale: LogitScale, world_size: int = 1):
+    On several processes every rank runs the same number of forward and backward calls whatever its
+    demonstration draw (a rank without demonstrations runs a one-token placeholder that adds zero to
+    the loss): sharded weights are gathered per call, so unequal counts would hang the job.
+    """
+
+    def __init__(
+        self, config: TrainConfig, model: EpicEncoder, logit_scale: LogitScale, world_size: int = 1,
+        fsdp: nn.Module | None = None,
+    ) -> None:  # fmt: skip
         self.cfg, self.model, self.logit_scale, self.world_size = config, model, logit_scale, world_size
+        self.fsdp = fsdp  # GradCache reduce-scatters once per step, at the last backward
+        p = model.prompts
+        self.placeholder = Prompt([p.head])
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """bf16 compute over fp32 weights (mixed_precision=bf16 without FSDP, which casts by itself)."""
+        if self.cfg.mixed_precision != "bf16" or self.fsdp is not None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.model.device.type, dtype=torch.bfloat16)
+
+    def embed(self, prompts: list[Prompt], table: torch.Tensor | None = None) -> torch.Tensor:
+        with self.autocast():
+            return self.model.embed(prompts, table)
 
     def prepare(self, batch: TrainBatch) -> StepInputs:
         c, m, p = self.cfg, self.model, self.model.prompts
@@ -138,57 +165,97 @@ class Objective:
 
     def forward(self, inp: StepInputs) -> tuple[torch.Tensor, torch.Tensor | None]:
         """E = f(base) and QI = f(icl) in one batch each."""
-        E = self.model.embed(inp.base)
-        return E, self.model.embed(inp.icl, self.demo_table(E)) if inp.icl else None
+        E, QI, _ = self._forward(inp)
+        return E, QI
+
+    def _forward(self, inp: StepInputs) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """(E, QI, placeholder): where this rank has no ICL queries but others may, a one-token
+        placeholder runs in the ICL forward's place (same collectives, in the same order)."""
+        E = self.embed(inp.base)
+        if inp.icl:
+            return E, self.embed(inp.icl, self.demo_table(E)), None
+        if self.world_size > 1 and self.cfg.mode != "contrastive":
+            return E, None, self.embed([self.placeholder])
+        return E, None, None
 
     def forward_backward(self, inp: StepInputs) -> tuple[float, dict]:
-        """Compute the loss and its gradients (plain, or GradCache when ``grad_cache_chunk`` is set)."""
-        if self.cfg.grad_cache_chunk:
-            return self._forward_backward_cached(inp, self.cfg.grad_cache_chunk)
-        loss, metrics = self.loss_from(*self.forward(inp), inp)
+        """Compute the loss and its gradients (plain, or GradCache when ``grad_cache_chunk`` is set).
+
+        Sharded (FSDP), the step always runs GradCache's way (one chunk = the whole batch unless
+        ``grad_cache_chunk`` says less): each backward then covers one forward's graph, so every rank
+        gathers the same layers in the same order; one graph spanning two forwards does not guarantee it.
+        """
+        if self.cfg.grad_cache_chunk or self.fsdp is not None:
+            return self._forward_backward_cached(inp, self.cfg.grad_cache_chunk or WHOLE_BATCH)
+        E, QI, placeholder = self._forward(inp)
+        loss, metrics = self.loss_from(E, QI, inp)
+        if placeholder is not None:  # its backward too: zero gradient, same collectives
+            loss = loss + 0.0 * placeholder.sum()
         loss.backward()
         return loss.item(), metrics
 
-    @staticmethod
-    def _chunks(prompts: list[Prompt], size: int) -> Iterator[tuple[int, list[Prompt]]]:
-        for s in range(0, len(prompts), size):
-            yield s, prompts[s : s + size]
+    def _chunks(self, prompts: list[Prompt], size: int, count: int) -> Iterator[tuple[int, list[Prompt]]]:
+        """``count`` chunks of ``size``: the prompts', then placeholders (empty slice) up to the count."""
+        for c in range(count):
+            s = c * size
+            yield s, prompts[s : s + size] if s < len(prompts) else []
+
+    def _chunk_counts(self, inp: StepInputs, size: int) -> tuple[int, int]:
+        """How many base and ICL chunks every rank runs: the most any rank needs."""
+        counts = [math.ceil(len(inp.base) / size), math.ceil(len(inp.icl) / size)]
+        if self.world_size == 1:
+            return counts[0], counts[1]
+        t = torch.tensor(counts, device=self.model.device)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return int(t[0]), int(t[1])
 
     def _forward_backward_cached(self, inp: StepInputs, chunk: int) -> tuple[float, dict]:
         """GradCache (Gao et al. 2021): embed without graphs, take the loss's gradient w.r.t. the
         embeddings, then re-run each chunk with a graph and back-propagate that gradient. Each re-run
         replays its chunk's random state, so dropout masks match and the gradients are those of the
         loss computed (equal to the plain step's when one chunk holds the batch; tested)."""
-        m, states = self.model, {}
+        states: dict[tuple[str, int], RandomState] = {}
+        n_base, n_icl = self._chunk_counts(inp, chunk)
 
-        def no_grad_pass(kind: str, prompts: list[Prompt], table: torch.Tensor | None) -> torch.Tensor:
+        def no_grad_pass(kind: str, prompts: list[Prompt], count: int, table: torch.Tensor | None):
             out = []
-            for s, part in self._chunks(prompts, chunk):
+            for s, part in self._chunks(prompts, chunk, count):
                 states[kind, s] = RandomState()
-                out.append(m.embed(part, table))
-            return torch.cat(out)
+                pooled = self.embed(part or [self.placeholder], table)
+                out.append(pooled if part else pooled[:0])
+            return torch.cat(out) if out else None
 
         with torch.no_grad():
-            E = no_grad_pass("base", inp.base, None)
-            QI = no_grad_pass("icl", inp.icl, self.demo_table(E)) if inp.icl else None
+            E = no_grad_pass("base", inp.base, n_base, None)
+            QI = no_grad_pass("icl", inp.icl, n_icl, self.demo_table(E))
+            QI = QI if inp.icl else None
         after = RandomState()
         E_leaf = E.detach().requires_grad_()
         QI_leaf = QI.detach().requires_grad_() if QI is not None else None
         loss, metrics = self.loss_from(E_leaf, QI_leaf, inp)
         loss.backward()
         grad_E = E_leaf.grad if E_leaf.grad is not None else torch.zeros_like(E)
-        if QI_leaf is not None:
-            E_demo = E.detach().requires_grad_(self.cfg.mode == "epic" and not self.cfg.detach_demos)
-            for s, part in self._chunks(inp.icl, chunk):
-                states["icl", s].restore()
-                m.embed(part, self.demo_table(E_demo)).backward(QI_leaf.grad[s : s + len(part)])
-            if E_demo.grad is not None:
-                grad_E = grad_E + E_demo.grad
-        for s, part in self._chunks(inp.base, chunk):
+        backwards = iter(range(n_base + n_icl, 0, -1))  # calls left: the last one reduce-scatters (FSDP)
+        E_demo = E.detach().requires_grad_(self.cfg.mode == "epic" and not self.cfg.detach_demos)
+        for s, part in self._chunks(inp.icl, chunk, n_icl):
+            states["icl", s].restore()
+            self._backward_chunk(part, self.demo_table(E_demo), QI_leaf.grad[s : s + len(part)] if part else None,
+                                 next(backwards) == 1)  # fmt: skip
+        if E_demo.grad is not None:
+            grad_E = grad_E + E_demo.grad
+        for s, part in self._chunks(inp.base, chunk, n_base):
             states["base", s].restore()
-            m.embed(part).backward(grad_E[s : s + len(part)])
+            self._backward_chunk(part, None, grad_E[s : s + len(part)] if part else None, next(backwards) == 1)
         after.restore()  # the generators continue as after the plain step's forwards
         return loss.item(), metrics
+
+    def _backward_chunk(self, part: list[Prompt], table: torch.Tensor | None, grad: torch.Tensor | None, last: bool):
+        """Re-run one chunk with a graph and back-propagate its embeddings' gradient (a placeholder
+        chunk back-propagates zeros, so every rank runs as many backwards)."""
+        if self.fsdp is not None:
+            self.fsdp.set_requires_gradient_sync(last)
+        out = self.embed(part or [self.placeholder], table if part else None)
+        out.backward(grad if part else torch.zeros_like(out))
 
     @torch.no_grad()
     def evaluate(self, validation: dict[str, list[TrainBatch]], step: int) -> dict:

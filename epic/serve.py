@@ -31,7 +31,6 @@ from .model_config import DEFAULT_INSTRUCTION
 __all__ = ["BatchingEncoder", "BackgroundServer", "ServeConfig", "create_app", "parse_request", "serve"]
 
 
-
 class BatchingEncoder:
     """Owns the model in one worker thread; groups compatible concurrent jobs into one encode call."""
 

@@ -24,7 +24,6 @@ from .st_files import write_st_files
 __all__ = ["EpicSTModule", "write_st_files"]
 
 
-
 class EpicSTModule(Module):
     """An :class:`EpicEncoder` as a sentence-transformers module."""
 

@@ -9,6 +9,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from .model import EpicEncoder
 from .model_config import CONFIG_FILE
 from .objective import Objective
 from .prompt import Prompt
+from .sharding import average_replicated_gradients, clip_gradients, full_backbone_state, shard_backbone
 from .telemetry import RunLog, curve_summary, read_log
 from .train_config import INFERENCE_MODE, LORA_TARGETS, MODES, TrainConfig, training_encoder
 from .train_data import TrainData, load_train_data
@@ -35,12 +37,18 @@ from .validation import split_validation, validation_batches
 __all__ = ["LORA_TARGETS", "MODES", "TrainConfig", "Trainer", "run_training"]
 
 
-def _init_distributed() -> None:
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
+def _init_distributed(sharding: str) -> None:
+    """Join the process group torchrun / accelerate describe; FSDP needs one even for one process."""
+    if dist.is_initialized():
+        return
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
+    if torch.cuda.is_available():
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         dist.init_process_group(backend)
-        if torch.cuda.is_available():
-            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    elif sharding == "fsdp":
+        store = tempfile.NamedTemporaryFile(prefix="epic-pg-", delete=False).name
+        dist.init_process_group(backend, init_method=f"file://{store}", rank=0, world_size=1)
 
 
 class Trainer:
@@ -50,7 +58,7 @@ class Trainer:
         self.cfg = config
         if config.threads:
             torch.set_num_threads(config.threads)
-        _init_distributed()
+        _init_distributed(config.sharding)
         self.rank, self.world_size = world()
         self.out = Path(config.output)
         if config.resume:  # before anything loads: a different run is refused by name
@@ -68,8 +76,12 @@ class Trainer:
         self.model = model if model is not None else self._load_model()
         self._fit_pooled_stats()
         make_trainable(self.model, config)
+        self.fsdp = None
+        if config.sharding == "fsdp":
+            compute = torch.bfloat16 if config.mixed_precision == "bf16" else None
+            self.fsdp = shard_backbone(self.model.backbone, compute)
         self.model.train()
-        self.objective = Objective(config, self.model, self.logit_scale, self.world_size)
+        self.objective = Objective(config, self.model, self.logit_scale, self.world_size, self.fsdp)
         groups = param_groups(self.model, config, self.logit_scale)
         self.params = trained_parameters(groups)
         self.optimizer = torch.optim.AdamW(groups, lr=config.lr)
@@ -84,6 +96,8 @@ class Trainer:
         c = self.cfg
         device = f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu"
         dtype = None if c.dtype == "auto" else getattr(torch, c.dtype)
+        if c.mixed_precision == "bf16":
+            dtype = torch.float32  # the master weights; computation runs in bf16
         path = Path(c.model) if c.model else None
         settings = {k: v for k, v in dataclasses.asdict(c.encoder).items() if k not in TrainConfig.NESTED_HIDDEN}
         if path is not None and (path / CONFIG_FILE).is_file():  # only what this run changed from the defaults
@@ -111,19 +125,6 @@ class Trainer:
         return c.lr * max(0.0, (c.max_steps - step) / max(1, c.max_steps - c.warmup_steps))
 
     # -- one step ---------------------------------------------------------------------------------
-    def _sync_gradients(self) -> None:
-        """Average gradients over processes (DDP semantics, one flat all-reduce)."""
-        if self.world_size == 1:
-            return
-        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in self.params]
-        flat = torch.cat([g.reshape(-1) for g in grads])
-        dist.all_reduce(flat)
-        flat /= self.world_size
-        offset = 0
-        for p, g in zip(self.params, grads):
-            p.grad = flat[offset : offset + g.numel()].view_as(g).clone()
-            offset += g.numel()
-
     def train_step(self) -> dict:
         c = self.cfg
         batch = make_batch(self.plan, self.step, c.hard_negatives, c.max_demos, self.rank)
@@ -137,9 +138,9 @@ class Trainer:
                 f"epic train: non-finite loss {loss} at step {self.step + 1} (task {batch.task.name}); "
                 "nothing was saved from this step (lower lr, or raise temperature)"
             )
-        self._sync_gradients()
+        average_replicated_gradients(self.params, self.world_size)  # FSDP averaged the sharded ones
         # the norm before clipping (inf: measure only), a signal of too large or vanishing steps
-        grad_norm = torch.nn.utils.clip_grad_norm_(self.params, c.max_grad_norm or float("inf")).item()
+        grad_norm = clip_gradients(self.params, c.max_grad_norm or float("inf"))
         if not math.isfinite(grad_norm):
             raise FloatingPointError(
                 f"epic train: non-finite gradient norm at step {self.step + 1} (task {batch.task.name}); "
@@ -194,9 +195,10 @@ class Trainer:
         bar.close()
         log.close()
         final = Path(c.model_dir) if c.model_dir else self.out / "model"
+        state = full_backbone_state(self.model.backbone) if self.fsdp is not None else None  # every rank gathers
         if self.rank == 0:
             self.model.training_record = self.training_record()
-            self.model.save_pretrained(final, merge_lora=c.merge_lora)
+            self.model.save_pretrained(final, merge_lora=c.merge_lora, backbone_state=state)
         if self.world_size > 1:
             dist.barrier()
         return final

@@ -72,7 +72,9 @@ class TrainConfig:
     grad_cache_chunk: int | None = None  # GradCache: forward/backward in chunks of this many texts
     gradient_checkpointing: bool = False
     cross_device_negatives: bool = True
-    dtype: str = "auto"  # auto | float32 | bfloat16 | float16
+    dtype: str = "auto"  # auto | float32 | bfloat16 | float16: the weights as loaded (see mixed_precision)
+    mixed_precision: str = "none"  # none | bf16: fp32 master weights and optimizer state, bf16 compute
+    sharding: str = "none"  # none (each process a full replica) | fsdp (PyTorch FSDP2: weights, grads, Adam sharded)
     # bookkeeping
     save_every: int = 50
     log_every: int = 1
@@ -86,10 +88,18 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         """Every field checked by name before anything loads: a bad value is an error, never a NaN run."""
-        choices = {"mode": MODES, "report_to": REPORT_TO, "dtype": DTYPES}
+        choices = {"mode": MODES, "report_to": REPORT_TO, "dtype": DTYPES, "mixed_precision": ("none", "bf16"),
+                   "sharding": ("none", "fsdp")}  # fmt: skip
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TrainConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if self.mixed_precision == "bf16" and self.dtype not in ("auto", "float32"):
+            raise ValueError("TrainConfig.mixed_precision=bf16 keeps fp32 master weights: use dtype auto or float32")
+        if self.sharding == "fsdp" and self.merge_lora:
+            raise ValueError(
+                "TrainConfig.merge_lora with sharding=fsdp: save the adapter, then merge it in one process "
+                "(EpicEncoder.from_pretrained(path).save_pretrained(out, merge_lora=True))"
+            )
         for name, (low, high, low_open) in RANGES.items():
             value = getattr(self, name)  # the encoder's fields too (flat spelling)
             if value is None and name in OPTIONAL:
