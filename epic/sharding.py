@@ -39,8 +39,12 @@ def shard_backbone(backbone: nn.Module, compute_dtype: torch.dtype | None = None
         fully_shard(layer, mp_policy=policy)
     root = fully_shard(body, mp_policy=policy)
     # FSDP initialises from the root's first forward; EPIC's first call is the embedding table alone
-    with torch.no_grad():
-        body(input_ids=torch.zeros((1, 1), dtype=torch.long, device=embeddings.weight.device))
+    device = embeddings.weight.device
+    was_training = body.training
+    body.eval()  # no dropout, and the generators untouched: training draws as it would unsharded
+    with torch.no_grad(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        body(input_ids=torch.zeros((1, 1), dtype=torch.long, device=device))
+    body.train(was_training)
     root.reshard()  # the root keeps its weights gathered after a forward: the optimizer must see the shards
     return root
 

@@ -14,11 +14,17 @@ from train_fixtures import write_train_set
 pytestmark = pytest.mark.integration
 
 
-def _train(tmp_path, tiny_dir, data, name, nproc, batch, launcher="torchrun", mode="contrastive", steps=3):
+def _weights(folder) -> dict[str, torch.Tensor]:
+    """The trained weights of a saved model: its LoRA adapter, or its full backbone."""
+    adapter = folder / "model" / "adapter" / "adapter_model.safetensors"
+    return load_file(str(adapter if adapter.is_file() else folder / "model" / "backbone" / "model.safetensors"))
+
+
+def _train(tmp_path, tiny_dir, data, name, nproc, batch, launcher="torchrun", mode="contrastive", steps=3, extra=()):
     args = [
         "--model", str(tiny_dir), "--data", str(data), "--output", str(tmp_path / name), "--mode", mode,
         "--max-steps", str(steps), "--batch-size", str(batch), "--hard-negatives", "2", "--lora-r", "4", "--lr", "1e-3",
-        "--seed", "0", "--quiet", "--threads", "1", "--save-every", "0",
+        "--seed", "0", "--quiet", "--threads", "1", "--save-every", "0", *extra,
     ]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     if nproc == 1:
@@ -38,7 +44,7 @@ def _train(tmp_path, tiny_dir, data, name, nproc, batch, launcher="torchrun", mo
                "--dynamo_backend", "no", "-m", "epic.cli", "train", *args]  # fmt: skip
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return load_file(str(tmp_path / name / "model" / "adapter" / "adapter_model.safetensors"))
+    return _weights(tmp_path / name)
 
 
 @pytest.mark.parametrize("launcher", ["torchrun", "accelerate"])
@@ -104,5 +110,72 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path, tiny_dir):
     subprocess.run(cmd("killed", "--resume"), env=env, check=True, capture_output=True, timeout=600)
     a = load_file(str(tmp_path / "full" / "model" / "adapter" / "adapter_model.safetensors"))
     b = load_file(str(tmp_path / "killed" / "model" / "adapter" / "adapter_model.safetensors"))
+    for k in a:
+        torch.testing.assert_close(b[k], a[k], rtol=1e-5, atol=1e-6)
+
+
+def _two_task_data(tmp_path):
+    data = write_train_set(tmp_path / "data")
+    (data / "tasks.yaml").write_text(
+        "tasks:\n  - {name: defs, instruction: define}\n  - {name: sents, instruction: explain}\n"
+    )
+    return data
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--mode", "epic"],
+        ["--mode", "text-icl", "--lora", "false", "--train-top-layers", "1"],
+        ["--mode", "epic", "--grad-cache-chunk", "3", "--lora-dropout", "0.1"],
+    ],
+    ids=["epic-lora", "text-icl-full-top-layer", "epic-gradcache-dropout"],
+)
+def test_fsdp_on_two_processes_equals_the_replicated_run(tmp_path, tiny_dir, extra):
+    """FSDP2 shards weights, gradients and AdamW state over the 2 processes; after 3 steps the saved
+    (consolidated) model equals the replicated run's to 1e-4. At 2 examples per rank, epic steps
+    where one rank has demonstrations and the other none occur (placeholder forwards)."""
+    data = _two_task_data(tmp_path)
+    replicated = _train(tmp_path, tiny_dir, data, "replicated", 2, 2, extra=extra)
+    sharded = _train(tmp_path, tiny_dir, data, "sharded", 2, 2, extra=[*extra, "--sharding", "fsdp"])
+    assert replicated.keys() == sharded.keys()
+    for k in replicated:
+        torch.testing.assert_close(sharded[k], replicated[k], rtol=1e-4, atol=1e-4)
+    initial = load_file(str(tiny_dir / "model.safetensors"))
+    changed = [k for k in replicated if "lora_B" in k or (k in initial and not torch.equal(initial[k], replicated[k]))]
+    assert changed  # training moved weights, so equality is not vacuous
+
+
+def _launch(tmp_path, tiny_dir, data, name, *extra):
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2", "-m", "epic.cli",
+           "train", "--model", str(tiny_dir), "--data", str(data), "--output", str(tmp_path / name), "--mode", "epic",
+           "--max-steps", "40", "--batch-size", "2", "--lora-r", "4", "--lora-dropout", "0.1", "--save-every", "5",
+           "--sharding", "fsdp", "--quiet", "--threads", "1", *extra]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def test_two_sharded_processes_killed_then_resumed_match_an_uninterrupted_run(tmp_path, tiny_dir):
+    """Per-rank weight, optimizer and RNG shards: SIGKILL to both processes mid-run, --resume, and the
+    final model equals the uninterrupted run's (dropout on, so the generators must resume exactly)."""
+    import json
+    import signal
+    import time
+
+    data = _two_task_data(tmp_path)
+    full = _launch(tmp_path, tiny_dir, data, "full")
+    assert full.wait(timeout=300) == 0, full.stderr.read()[-3000:]
+    killed = _launch(tmp_path, tiny_dir, data, "killed")
+    state = tmp_path / "killed" / "checkpoint" / "state.json"
+    deadline = time.time() + 300
+    while time.time() < deadline and not (state.is_file() and json.loads(state.read_text())["step"] >= 10):
+        time.sleep(0.05)
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait()
+    assert not (tmp_path / "killed" / "model").exists(), "the run finished before it could be killed"
+    assert len(list((tmp_path / "killed" / "checkpoint").glob("trainable-rank*.safetensors"))) == 2
+    resumed = _launch(tmp_path, tiny_dir, data, "killed", "--resume")
+    assert resumed.wait(timeout=300) == 0, resumed.stderr.read()[-3000:]
+    a, b = _weights(tmp_path / "full"), _weights(tmp_path / "killed")
     for k in a:
         torch.testing.assert_close(b[k], a[k], rtol=1e-5, atol=1e-6)

@@ -343,3 +343,22 @@ def test_overriding_a_saved_models_architecture_is_refused(tmp_path, tiny_dir):
     trainer_cfg = _config(tmp_path, tiny_dir, model=str(tmp_path / "m"), pooling="wmean", max_steps=1)
     with pytest.raises(ValueError, match=r"\[.pooling.\]"):
         Trainer(trainer_cfg)
+
+
+def test_bf16_mixed_precision_keeps_fp32_master_weights_and_optimizer_state(tmp_path, tiny_dir):
+    trainer = Trainer(_config(tmp_path, tiny_dir, mixed_precision="bf16", lora=False, train_top_layers=1))
+    trainer.train_step()
+    assert all(p.dtype == torch.float32 for p in trainer.params)
+    states = [v for st in trainer.optimizer.state.values() for k, v in st.items() if k.startswith("exp_avg")]
+    assert states and all(v.dtype == torch.float32 for v in states)
+    objective = trainer.objective
+    inp = objective.prepare(make_batch(trainer.plan, 1, 1, 3))
+    with torch.no_grad():
+        exact = trainer.model.embed(inp.base)
+        mixed = objective.embed(inp.base)  # under bf16 autocast
+    rel = ((mixed - exact).norm() / exact.norm()).item()
+    assert 1e-5 < rel < 5e-2, rel  # bf16 rounding: computed in bf16, and close
+    with pytest.raises(ValueError, match="fp32 master weights"):
+        TrainConfig(mixed_precision="bf16", dtype="bfloat16")
+    with pytest.raises(ValueError, match="merge_lora with sharding=fsdp"):
+        TrainConfig(sharding="fsdp", merge_lora=True)
