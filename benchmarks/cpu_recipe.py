@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from ablation import collect, parse_variant
-
 from bench_common import machine, markdown_table, setup_threads
+
 from epic.builddata import default_train_data
 from epic.evaluation.suite import build_suite
 from epic.model import EpicEncoder

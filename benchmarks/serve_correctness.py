@@ -14,9 +14,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from bench_common import sample_texts, setup_threads
 
 from epic import EpicEncoder
-from bench_common import sample_texts, setup_threads
 from epic.data import Demo, Task
 from epic.serve import BackgroundServer, ServeConfig, create_app
 

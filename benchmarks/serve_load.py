@@ -6,8 +6,8 @@ model in one run. Traffic goes only to 127.0.0.1; every loop is bounded in count
 
 from __future__ import annotations
 
-import sys
 import statistics
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 

@@ -12,6 +12,7 @@ import dataclasses
 import statistics
 
 from bench_common import markdown_table
+
 from epic.evaluation.suite import SuiteTask, build_suite
 from epic.model import EpicEncoder
 from epic.prompt import PromptBuilder

@@ -90,7 +90,11 @@ def quiet_peft():
 
 
 def enable_checkpointing(model) -> None:
-    """Activation (gradient) checkpointing, non-reentrant, under the name this transformers version uses."""
+    """Activation (gradient) checkpointing, non-reentrant, under the name this transformers version uses
+    (and no key/value cache, which it cannot keep)."""
+    config = getattr(model, "config", None)
+    if config is not None and hasattr(config, "use_cache"):
+        config.use_cache = False
     if hasattr(model, "activation_checkpointing_enable"):
         model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
     else:  # transformers < 5
@@ -102,8 +106,10 @@ def load_backbone(
     num_layers: int | None = None,
     dtype: torch.dtype = torch.float32,
     tokenizer_path: str | Path | None = None,
+    device: torch.device | None = None,
 ):
-    """Load the decoder body (no LM head) and its tokenizer; keep only the first ``num_layers`` layers."""
+    """Load the decoder body (no LM head) and its tokenizer; keep only the first ``num_layers`` layers.
+    On a GPU the weights go straight to ``device`` (no full copy in host memory per process)."""
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
     config = AutoConfig.from_pretrained(path)
@@ -114,6 +120,7 @@ def load_backbone(
         text_config.num_hidden_layers = num_layers
         if getattr(text_config, "layer_types", None):
             text_config.layer_types = text_config.layer_types[:num_layers]
-    model = AutoModel.from_pretrained(path, config=config, dtype=dtype)
+    placement = {"device_map": {"": str(device)}} if device is not None and device.type == "cuda" else {}
+    model = AutoModel.from_pretrained(path, config=config, dtype=dtype, **placement)
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_path or path)
     return model, tokenizer

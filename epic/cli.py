@@ -242,6 +242,24 @@ def _add_train(sub) -> None:
     p.set_defaults(func=cmd_train)
 
 
+def cmd_plan(args: argparse.Namespace) -> None:
+    from .config_io import load_yaml
+    from .plan import plan_table
+    from .train_config import TrainConfig
+
+    config = load_yaml(TrainConfig, args.config) if args.config else TrainConfig()
+    print(plan_table(args.model, config, args.gpus, args.gpu_memory))
+
+
+def _add_plan(sub) -> None:
+    p = sub.add_parser("plan", help="per-GPU memory of a training run, replicated vs FSDP, and whether it fits")
+    p.add_argument("--model", required=True, help="a model folder or its config.json (only the shape is read)")
+    p.add_argument("--gpus", type=int, default=8)
+    p.add_argument("--gpu-memory", type=float, default=80, help="GB per GPU")
+    p.add_argument("--config", help="the run's YAML (TrainConfig); default: the library's defaults")
+    p.set_defaults(func=cmd_plan)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -270,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None)
     p.set_defaults(func=cmd_demo)
 
-    for add in (_add_data, _add_train, _add_eval, _add_serve, _add_bench, _add_quickstart, _add_info):
+    for add in (_add_data, _add_train, _add_eval, _add_serve, _add_bench, _add_quickstart, _add_info, _add_plan):
         add(sub)
     return parser
 

@@ -85,7 +85,7 @@ class EpicEncoder(nn.Module):
         root = Path(path) if path is not None and str(path) != DEFAULT_BACKBONE else None  # "default": embedded
         if root is not None and (root / CONFIG_FILE).is_file():
             config = model_io.read_config(root, overrides)
-            model = cls(*model_io.load_parts(root, config, dtype), config)
+            model = cls(*model_io.load_parts(root, config, dtype, device), config)
             model_io.load_state(model, root)
         else:
             if root is not None and not root.is_dir():
@@ -94,7 +94,8 @@ class EpicEncoder(nn.Module):
                 EpicConfig, {"backbone": str(root.resolve()) if root else DEFAULT_BACKBONE, **overrides}
             )
             config.fingerprint = f"{config.backbone}:{json.dumps(dataclasses.asdict(config), sort_keys=True)}"
-            model = cls(*load_backbone(resolve_backbone(config.backbone), config.num_layers, dtype), config)
+            backbone = load_backbone(resolve_backbone(config.backbone), config.num_layers, dtype, device=device)
+            model = cls(*backbone, config)
             if config.center:
                 model.calibrate()
         return model.to(device).eval()

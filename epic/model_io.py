@@ -47,16 +47,18 @@ def read_config(root: Path, overrides: dict) -> EpicConfig:
     return cfg.from_dict(EpicConfig, {**data, **overrides}, str(root / CONFIG_FILE))
 
 
-def load_parts(root: Path, config: EpicConfig, dtype: torch.dtype) -> tuple[nn.Module, object]:
+def load_parts(
+    root: Path, config: EpicConfig, dtype: torch.dtype, device: torch.device | None = None
+) -> tuple[nn.Module, object]:
     """The backbone (LoRA adapter applied over its base, or full weights) and the tokenizer."""
     needed = root / ("adapter" if config.lora else "backbone")
     if not needed.is_dir():  # never let a missing local folder turn into a hub lookup
         raise FileNotFoundError(f"{root}: saved epic model without its {needed.name}/ folder (incomplete copy?)")
     if not config.lora:
-        return load_backbone(root / "backbone", None, dtype, root)
+        return load_backbone(root / "backbone", None, dtype, root, device)
     from peft import PeftModel
 
-    base, tokenizer = load_backbone(resolve_backbone(config.backbone), config.num_layers, dtype, root)
+    base, tokenizer = load_backbone(resolve_backbone(config.backbone), config.num_layers, dtype, root, device)
     with quiet_peft():
         return PeftModel.from_pretrained(base, str(root / "adapter")), tokenizer
 
