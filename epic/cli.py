@@ -1,4 +1,4 @@
-"""The ``epic`` command line: encode | demo | data | train | eval | serve | bench | quickstart | info.
+"""The ``epic`` command line: encode | demo | data | train | eval | serve | bench | quickstart | info | plan.
 
 Every field of a config dataclass is a flag (``--max-steps 10``) that overrides the YAML file given
 with ``--config`` (:mod:`epic.config_io`)."""
@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from .config_io import ConfigError, add_dataclass_flags, dataclass_from_args
@@ -21,6 +20,7 @@ def cmd_encode(args: argparse.Namespace) -> None:
     import numpy as np
 
     from .data import pick_task, read_inputs
+    from .io import write_bytes_atomic
     from .model import EpicEncoder
 
     out = Path(args.output)
@@ -31,23 +31,13 @@ def cmd_encode(args: argparse.Namespace) -> None:
     texts = read_inputs(args.input)
     task = pick_task(args.task_file, args.task)
     model = EpicEncoder.from_pretrained(args.model, device=args.device)
+    kw = dict(task=task, batch_size=args.batch_size, show_progress=not args.quiet)
     if args.documents:
-        emb = model.encode_documents(texts, task=task, batch_size=args.batch_size, show_progress=not args.quiet)
+        emb = model.encode_documents(texts, **kw)
     else:
-        emb = model.encode_queries(
-            texts,
-            task=task,
-            instruction=args.instruction,
-            n_demos=args.n_demos,
-            demo_mode=args.demo_mode,
-            demo_selection=args.demo_selection,
-            batch_size=args.batch_size,
-            show_progress=not args.quiet,
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.tmp-", suffix=".npy", delete=False) as fh:
-        np.save(fh, emb, allow_pickle=False)
-    os.replace(fh.name, out)  # atomic: a crash never leaves half an array under the output name
+        emb = model.encode_queries(texts, instruction=args.instruction, n_demos=args.n_demos, demo_mode=args.demo_mode,
+                                   demo_selection=args.demo_selection, **kw)  # fmt: skip
+    write_bytes_atomic(out, lambda fh: np.save(fh, emb, allow_pickle=False))
     print(f"wrote {emb.shape[0]} embeddings of dimension {emb.shape[1]} to {args.output}", file=sys.stderr)
 
 
@@ -157,9 +147,8 @@ def cmd_quickstart(args: argparse.Namespace) -> None:
     config = dataclass_from_args(QuickstartConfig, args, None)
     table = run_quickstart(config)
     print(table)
-    print(
-        f"\nreport: {config.output}/report.md and report.png; models: {config.output}/model, {config.output}/baseline"
-    )
+    out = config.output
+    print(f"\nreport: {out}/report.md and report.png; models: {out}/model, {out}/baseline")
 
 
 def _add_data(sub) -> None:
@@ -174,9 +163,7 @@ def _add_data(sub) -> None:
 
 def _add_eval(sub) -> None:
     p = sub.add_parser("eval", help="evaluate models on the offline suite or mteb tasks")
-    p.add_argument(
-        "--model", action="append", help="epic model, HF decoder folder, ST folder, 'default', 'minilm', 'random'"
-    )
+    p.add_argument("--model", action="append", help="epic model, HF/ST folder, 'default', 'minilm', 'random'")
     p.add_argument("--suite", choices=["offline", "mteb"], default="offline")
     p.add_argument("--tasks", action="append", help="task names (comma-separated or repeated)")
     p.add_argument("--demo-mode", action="append", choices=["none", "embedding", "text"])

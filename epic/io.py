@@ -58,11 +58,16 @@ def recover_dir(target: Path, complete_marker: str) -> bool:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary sibling and a rename: never half a file."""
+    write_bytes_atomic(path, lambda fh: fh.write(text.encode()))
+
+
+def write_bytes_atomic(path: Path, write) -> None:
+    """``write(file)`` into a temporary sibling, then rename it to ``path``: never half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -173,10 +173,7 @@ class EpicEncoder(nn.Module):
         BOS, the demonstrations (text, or soft slots) and the instruction; and the slots' vector table."""
         text = demo_mode == "text"
         prefix = self.prompts.prefix(task.instruction, task.demos[:n_demos] if text else (), 0 if text else n_demos)
-        return prefix, self._table(task) if n_demos and not text else None
-
-    def _table(self, task: Task) -> torch.Tensor:
-        return self.demo_vectors(task).reshape(-1, self.hidden_size)
+        return prefix, self.demo_vectors(task).flatten(0, 1) if n_demos and not text else None
 
     # -- encoding --------------------------------------------------------------------------------
     def encode_queries(
@@ -212,7 +209,7 @@ class EpicEncoder(nn.Module):
             prompts = [p.query(t, task.instruction, text_demos=d) for t, d in zip(texts, text_demos)]
             return engine.pooled(self, prompts, **kw)
         prompts = [p.query(t, task.instruction, soft_demos=p.table_rows(c)) for t, c in zip(texts, chosen)]
-        return engine.pooled(self, prompts, self._table(task) if r.n_demos else None, **kw)
+        return engine.pooled(self, prompts, self.demo_vectors(task).flatten(0, 1) if r.n_demos else None, **kw)
 
     def encode_documents(
         self, texts: Sequence[str], task: Task | None = None, *, batch_size: int = 32,

@@ -256,35 +256,3 @@ class Objective:
             self.fsdp.set_requires_gradient_sync(last)
         out = self.embed(part or [self.placeholder], table if part else None)
         out.backward(grad if part else torch.zeros_like(out))
-
-    @torch.no_grad()
-    def evaluate(self, validation: dict[str, list[TrainBatch]], step: int) -> dict:
-        """Validation loss per task at the current weights: zero-shot, and with fixed in-batch
-        demonstrations for the modes that use them. Local to each process (no collectives)."""
-        m = self.model
-        m.eval()
-        zero_shot: dict[str, float] = {}
-        with_demos: dict[str, float] = {}
-        top1: list[float] = []
-        for name, batches in validation.items():
-            zs, wd = [], []
-            for batch in batches:
-                inp = self.prepare(batch)
-                E, QI = self.forward(inp)
-                nce = self._nce(inp, cross_device=False)
-                q0, pos, neg = self.split_base(E, inp)
-                zs.append(nce(q0, pos, neg).item())
-                top1.append(batch_geometry(q0, pos, neg)["top1"])
-                if QI is not None:
-                    wd.append(nce(self.with_demos(q0, QI, inp), pos, neg).item())
-            zero_shot[name] = sum(zs) / len(zs)
-            if wd:
-                with_demos[name] = sum(wd) / len(wd)
-        m.train()
-        record = {"step": step, "eval_loss": sum(zero_shot.values()) / len(zero_shot)}
-        record["eval_top1"] = sum(top1) / len(top1)  # temperature-free: comparable across recipes
-        record.update({f"eval_loss/{t}": v for t, v in zero_shot.items()})
-        if with_demos:
-            record["eval_loss_demos"] = sum(with_demos.values()) / len(with_demos)
-            record.update({f"eval_loss_demos/{t}": v for t, v in with_demos.items()})
-        return record

@@ -66,27 +66,37 @@ class Shape:
     def params(self) -> int:
         return self.vocab * self.width + self.layers * self.layer_params + self.width
 
-    def saved_per_token(self, attention_tokens: int = 0) -> int:
-        """Elements autograd keeps per token and layer (``attention_tokens``: sequence length where the
-        attention probabilities are stored, 0 for fused attention)."""
-        return 7 * self.width + 2 * self.kv_width + 4 * self.mlp + self.heads * attention_tokens
+    def saved_per_token(self) -> int:
+        """Elements a layer's autograd graph keeps per token (fused attention, no LoRA)."""
+        return 7 * self.width + 2 * self.kv_width + 4 * self.mlp
 
 
-def step_tokens(c: TrainConfig) -> tuple[int, int, int]:
-    """(texts, padded tokens, longest sequence) one step embeds per process, at the length caps."""
+@dataclass
+class Forward:
+    """One forward pass of a step: how many texts, padded tokens, and the longest sequence."""
+
+    texts: int
+    tokens: int
+    longest: int
+    icl: bool  # the queries with demonstrations (EPIC's soft tokens carry gradient into the input)
+
+
+def step_forwards(c: TrainConfig) -> list[Forward]:
+    """The forwards one step runs per process, at the length caps: f(base), then f(queries with demos)."""
     b, h, k = c.batch_size, c.hard_negatives, c.max_demos
     query_t = c.query_max_length + TEMPLATE_TOKENS
     doc_t = c.passage_max_length + TEMPLATE_TOKENS // 2
-    base_texts, base_tokens = b * (2 + h), b * query_t + b * (1 + h) * doc_t
-    if c.mode == "contrastive":
-        icl_t = 0
-    elif c.mode == "epic":
-        icl_t = query_t + k * SLOT_TOKENS
-    else:
-        icl_t = query_t + k * (2 * c.encoder.demo_max_length + TEMPLATE_TOKENS)
-    icl_texts = b if icl_t else 0
-    longest = max(query_t, doc_t, icl_t)
-    return base_texts + icl_texts, base_tokens + icl_texts * icl_t, longest
+    out = [Forward(b * (2 + h), b * (2 + h) * max(query_t, doc_t), max(query_t, doc_t), False)]
+    if c.mode != "contrastive":
+        demos = SLOT_TOKENS if c.mode == "epic" else 2 * c.encoder.demo_max_length + TEMPLATE_TOKENS
+        out.append(Forward(b, b * (query_t + k * demos), query_t + k * demos, True))
+    return out
+
+
+def step_tokens(c: TrainConfig) -> tuple[int, int, int]:
+    """(texts, padded tokens, longest sequence) of one step per process."""
+    forwards = step_forwards(c)
+    return sum(f.texts for f in forwards), sum(f.tokens for f in forwards), max(f.longest for f in forwards)
 
 
 def trainable_params(shape: Shape, c: TrainConfig) -> int:
@@ -95,6 +105,41 @@ def trainable_params(shape: Shape, c: TrainConfig) -> int:
         return layers * shape.layer_params + shape.width
     linears = shape.layer_linears()
     return layers * sum(c.lora_r * (a + b) for name, (a, b) in linears.items() if name in c.lora_targets)
+
+
+def saved_bytes_per_token(shape: Shape, c: TrainConfig, compute_bytes: int, device: str, longest: int) -> float:
+    """Bytes autograd keeps per token and layer (see the module docstring), with what the precision and
+    LoRA add: RMSNorm's fp32 copies under bf16; each LoRA input cast to the fp32 adapter (or copied by
+    dropout); the attention scores and probabilities where attention is not fused (CPU)."""
+    out = shape.saved_per_token() * compute_bytes
+    if compute_bytes == 2:
+        out += 8 * shape.width  # two norms, each input and output kept in fp32
+    if device == "cpu":
+        out += 2 * shape.heads * longest * 4
+    if c.lora:
+        inputs = sum(a for name, (a, _) in shape.layer_linears().items() if name in c.lora_targets)
+        if compute_bytes == 2:
+            out += inputs * 4
+        elif c.lora_dropout > 0:
+            out += inputs * compute_bytes
+    return out
+
+
+def activation_bytes(shape: Shape, c: TrainConfig, compute_bytes: int, device: str, sharded: bool) -> float:
+    """Peak bytes of saved activations in a step: every forward's graph until the backward (plain
+    step), or one chunk's at a time (GradCache, which a sharded step always uses)."""
+    chunked = bool(c.grad_cache_chunk) or sharded
+    top = min(c.train_top_layers or shape.layers, shape.layers)
+    sizes = []
+    for f in step_forwards(c):
+        tokens = min(f.texts, c.grad_cache_chunk or f.texts) * f.longest if chunked else f.tokens
+        # layers below the trained ones keep nothing, unless gradient must reach the input (EPIC's slots)
+        layers = shape.layers if f.icl and c.mode == "epic" and not c.detach_demos else top
+        per_layer = tokens * saved_bytes_per_token(shape, c, compute_bytes, device, f.longest)
+        kept = tokens * shape.width * compute_bytes * layers + per_layer if c.gradient_checkpointing else None
+        sizes.append((kept if kept is not None else per_layer * layers, per_layer))
+    held = max(s for s, _ in sizes) if chunked else sum(s for s, _ in sizes)
+    return held + max(p for _, p in sizes)  # + the backward's working set: one layer's activation gradients
 
 
 def estimate(shape: Shape, c: TrainConfig, gpus: int, sharding: str, device: str = "cuda") -> dict[str, float]:
@@ -111,16 +156,7 @@ def estimate(shape: Shape, c: TrainConfig, gpus: int, sharding: str, device: str
         weights += max(2 * shape.layer_params, shape.vocab * shape.width) * compute_bytes
     optimizer = 2 * trainable * state_bytes / n  # AdamW's two moments (the weights themselves are above)
     grads = trainable * state_bytes / (1 if (n > 1 and c.grad_cache_chunk) else n)  # GradCache: unsharded sum
-    texts, tokens, longest = step_tokens(c)
-    if c.grad_cache_chunk or sharding == "fsdp":
-        tokens = min(tokens, (c.grad_cache_chunk or texts) * longest)
-    attention = longest if device == "cpu" else 0
-    per_layer = tokens * shape.saved_per_token(attention) * compute_bytes
-    if c.gradient_checkpointing:
-        activations = tokens * shape.width * compute_bytes * shape.layers + per_layer
-    else:
-        activations = per_layer * shape.layers
-    activations += 2 * per_layer  # the backward's working set: one layer's gradients of activations
+    activations = activation_bytes(shape, c, compute_bytes, device, sharding == "fsdp")
     parts = {"weights": weights, "optimizer": optimizer, "gradients": grads, "activations": activations}
     out = {k: v / GiB for k, v in parts.items()}
     out["total"] = sum(out.values()) + PROCESS_GB[device]

@@ -32,7 +32,7 @@ from .telemetry import RunLog, curve_summary, read_log
 from .train_config import INFERENCE_MODE, LORA_TARGETS, MODES, TrainConfig, training_encoder
 from .train_data import TrainData, load_train_data
 from .trainable import make_trainable, param_groups, trained_parameters
-from .validation import split_validation, validation_batches
+from .validation import split_validation, validation_batches, validation_losses
 
 __all__ = ["LORA_TARGETS", "MODES", "TrainConfig", "Trainer", "run_training"]
 
@@ -164,8 +164,8 @@ class Trainer:
         }
 
     def evaluate(self) -> dict:
-        """Validation losses at the current weights (:meth:`Objective.evaluate`)."""
-        return self.objective.evaluate(self.validation, self.step)
+        """Validation losses at the current weights (:func:`epic.validation.validation_losses`)."""
+        return validation_losses(self.objective, self.validation, self.step)
 
     # -- the loop -----------------------------------------------------------------------------------
     def train(self, callback=None) -> Path:

@@ -13,7 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 
+import torch
+
 from .batches import TrainBatch
+from .loss import batch_geometry
+from .objective import Objective
 from .train_data import TrainData, TrainExample, TrainTask
 
 EVAL_DEMOS = 3  # demonstrations per query in the with-demonstrations validation loss
@@ -75,3 +79,36 @@ def validation_batches(
             batches.append(TrainBatch(task, queries, [ex.pos[0] for ex in part], negatives, demos))
         out[name] = batches
     return out
+
+
+@torch.no_grad()
+def validation_losses(objective: Objective, validation: dict[str, list[TrainBatch]], step: int) -> dict:
+    """Validation loss per task at the current weights: zero-shot, and with fixed in-batch
+    demonstrations for the modes that use them. Local to each process (no collectives)."""
+    m = objective.model
+    m.eval()
+    zero_shot: dict[str, float] = {}
+    with_demos: dict[str, float] = {}
+    top1: list[float] = []
+    for name, batches in validation.items():
+        zs, wd = [], []
+        for batch in batches:
+            inp = objective.prepare(batch)
+            E, QI = objective.forward(inp)
+            nce = objective._nce(inp, cross_device=False)
+            q0, pos, neg = objective.split_base(E, inp)
+            zs.append(nce(q0, pos, neg).item())
+            top1.append(batch_geometry(q0, pos, neg)["top1"])
+            if QI is not None:
+                wd.append(nce(objective.with_demos(q0, QI, inp), pos, neg).item())
+        zero_shot[name] = sum(zs) / len(zs)
+        if wd:
+            with_demos[name] = sum(wd) / len(wd)
+    m.train()
+    record = {"step": step, "eval_loss": sum(zero_shot.values()) / len(zero_shot)}
+    record["eval_top1"] = sum(top1) / len(top1)  # temperature-free: comparable across recipes
+    record.update({f"eval_loss/{t}": v for t, v in zero_shot.items()})
+    if with_demos:
+        record["eval_loss_demos"] = sum(with_demos.values()) / len(with_demos)
+        record.update({f"eval_loss_demos/{t}": v for t, v in with_demos.items()})
+    return record
