@@ -34,9 +34,15 @@ def one_run(tiny: Path, data: Path, out: Path, mode: str, sharding: str, steps: 
            "--max-steps", str(steps), "--batch-size", "2", "--lora-r", "4", "--save-every", "0", "--quiet",
            "--threads", "1", "--sharding", sharding]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "stderr.txt").open("w") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
     try:
-        return "finished" if proc.wait(timeout=timeout) == 0 else "failed"
+        if proc.wait(timeout=timeout) == 0:
+            return "finished"
+        tail = (out / "stderr.txt").read_text()[-4000:]
+        print(f"--- {out.name} failed; the end of its stderr:\n{tail}", file=sys.stderr, flush=True)
+        return "failed"
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, 9)
         proc.wait()
@@ -48,6 +54,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--modes", default="epic,text-icl")
+    parser.add_argument("--shardings", default="none,fsdp")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -56,8 +64,8 @@ def main() -> None:
         data = write_train_set(root / "data")
         (data / "tasks.yaml").write_text("tasks:\n  - {name: defs, instruction: define}\n"
                                          "  - {name: sents, instruction: explain}\n")  # fmt: skip
-        for mode in ("epic", "text-icl"):
-            for sharding in ("none", "fsdp"):
+        for mode in args.modes.split(","):
+            for sharding in args.shardings.split(","):
                 outcomes, seconds, same = [], [], True
                 for i in range(args.runs):
                     out = root / f"{mode}-{sharding}-{i}"

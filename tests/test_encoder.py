@@ -303,7 +303,9 @@ def test_long_inputs_are_encoded_in_bounded_chunks(tiny, task, monkeypatch):
     whole_documents = tiny.encode_documents(texts)
     sizes = []
     real = engine.pooled
-    monkeypatch.setattr(engine, "pooled", lambda m, prompts, *a, **k: sizes.append(len(prompts)) or real(m, prompts, *a, **k))
+    monkeypatch.setattr(
+        engine, "pooled", lambda m, prompts, *a, **k: sizes.append(len(prompts)) or real(m, prompts, *a, **k)
+    )
     monkeypatch.setattr(tiny, "chunk_texts", 3)
     np.testing.assert_allclose(tiny.encode_queries(texts, task=task, n_demos=2), whole_queries, atol=1e-5)
     documents = tiny.encode_documents(texts)
