@@ -32,9 +32,7 @@ class TaskBatchPlan:
 
     def __init__(self, data: TrainData, batch_size: int, world_size: int = 1, seed: int = 0):
         self.data, self.seed, self.world_size = data, seed, world_size
-        self.by_task: dict[str, list[int]] = {}
-        for i, ex in enumerate(data.examples):
-            self.by_task.setdefault(ex.task, []).append(i)
+        self.by_task = {t: rows for t, rows in sorted(data.examples.rows_by_task().items())}
         self.local_size = {t: data.tasks[t].batch_size or batch_size for t in self.by_task}
         self.global_size = {t: self.local_size[t] * world_size for t in self.by_task}
         self.batches_per_epoch = sum(len(ix) // self.global_size[t] for t, ix in self.by_task.items())
@@ -44,26 +42,29 @@ class TaskBatchPlan:
         if self.batches_per_epoch == 0:
             sizes = {t: len(ix) for t, ix in self.by_task.items()}
             raise ValueError(f"no task has enough examples for one batch of {self.global_size}: {sizes}")
-        self._epoch_cache: tuple[int, list[tuple[str, list[int]]]] | None = None
+        self._epoch_cache: tuple[int, dict[str, np.ndarray], np.ndarray] | None = None
 
-    def epoch(self, epoch: int) -> list[tuple[str, list[int]]]:
+    def epoch(self, epoch: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Each task's examples shuffled, and the shuffled order of (task number, batch start) pairs:
+        integer arrays, so a plan over 100M examples costs 8 bytes an example, not Python lists."""
         if self._epoch_cache and self._epoch_cache[0] == epoch:
-            return self._epoch_cache[1]
+            return self._epoch_cache[1], self._epoch_cache[2]
         rng = np.random.default_rng([self.seed, epoch])
-        batches = []
-        for task in sorted(self.by_task):
-            idx = np.array(self.by_task[task])[rng.permutation(len(self.by_task[task]))]
+        shuffled, starts = {}, []
+        for number, task in enumerate(sorted(self.by_task)):
+            shuffled[task] = self.by_task[task][rng.permutation(len(self.by_task[task]))]
             size = self.global_size[task]
-            for start in range(0, len(idx) - size + 1, size):
-                batches.append((task, idx[start : start + size].tolist()))
-        order = rng.permutation(len(batches))
-        plan = [batches[i] for i in order]
-        self._epoch_cache = (epoch, plan)
-        return plan
+            starts += [(number, start) for start in range(0, len(shuffled[task]) - size + 1, size)]
+        order = np.asarray(starts, dtype=np.int64).reshape(-1, 2)[rng.permutation(len(starts))]
+        self._epoch_cache = (epoch, shuffled, order)
+        return shuffled, order
 
     def step(self, step: int) -> tuple[str, list[int]]:
         epoch, index = divmod(step, self.batches_per_epoch)
-        return self.epoch(epoch)[index]
+        shuffled, order = self.epoch(epoch)
+        task = sorted(self.by_task)[order[index, 0]]
+        start = int(order[index, 1])
+        return task, shuffled[task][start : start + self.global_size[task]].tolist()
 
 
 def make_batch(

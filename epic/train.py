@@ -205,9 +205,7 @@ class Trainer:
 
     def training_record(self) -> dict:
         """What the saved model's card says of its training: the config, the data and the curve."""
-        counts: dict[str, int] = {}
-        for ex in self.data.examples:
-            counts[ex.task] = counts.get(ex.task, 0) + 1
+        counts = {task: len(rows) for task, rows in self.data.examples.rows_by_task().items()}
         manifest = Path(self.cfg.data) / "manifest.json"
         data = {"source": self.cfg.data, "examples": counts}
         if manifest.is_file():

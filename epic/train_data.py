@@ -1,13 +1,16 @@
-"""Training data: examples ``{"query", "pos", "neg", "task", ...}`` in JSONL files and their task
-file, read and validated line by line (errors name the file, the line and the field)."""
+"""Training data: examples ``{"query", "pos", "neg", "task", ...}`` in JSONL or Parquet files and
+their task file, read and validated line by line (errors name the file, the line and the field) and
+kept on disk as a memory-mapped table."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .data import TASK_TYPES, DataError, Task, check_mapping, iter_jsonl, read_yaml
+from .example_table import ExampleTable, build_table
 
 
 @dataclass
@@ -90,38 +93,46 @@ def load_train_tasks(path: str | Path) -> dict[str, TrainTask]:
 
 @dataclass
 class TrainData:
-    examples: list[TrainExample]
+    examples: ExampleTable  # a sequence of TrainExample, memory-mapped from disk
     tasks: dict[str, TrainTask]
     skipped: list[str] = field(default_factory=list)  # "file:line: reason" for each skipped line
 
 
-def load_train_data(source: str | Path, task_file: str | Path | None = None, skip_bad: bool = False) -> TrainData:
-    """Read training JSONL (a file, or every ``*.jsonl`` in a folder, with its ``tasks.yaml`` if any).
-
-    Every line is validated; a bad line raises :class:`DataError` naming file, line and field, or with
-    ``skip_bad`` is skipped and listed in ``TrainData.skipped`` (never silently).
-    """
-    source = Path(source)
+def _source_files(source: Path) -> list[Path]:
     if source.is_dir():
-        files = sorted(source.glob("*.jsonl"))
-        if task_file is None and (source / "tasks.yaml").is_file():
-            task_file = source / "tasks.yaml"
+        files = sorted([*source.glob("*.jsonl"), *source.glob("*.parquet")])
         if not files:
-            raise DataError(f"{source}: no *.jsonl files in this folder")
-    elif source.is_file():
-        files = [source]
-    else:
-        raise DataError(f"{source}: no such file or folder")
-    tasks = load_train_tasks(task_file) if task_file else {}
-    examples: list[TrainExample] = []
-    skipped: list[str] = []
+            raise DataError(f"{source}: no *.jsonl or *.parquet files in this folder")
+        return files
+    if source.is_file():
+        return [source]
+    raise DataError(f"{source}: no such file or folder")
+
+
+def _records(file: Path, skipped: list[str] | None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, record) of a JSONL file line by line, or of a Parquet file row by row, streaming."""
+    if file.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        n = 0
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=1024):
+            for row in batch.to_pylist():
+                n += 1
+                yield f"{file}:row {n}", {k: v for k, v in row.items() if v is not None}
+        return
+    for lineno, obj in iter_jsonl(file, skipped):
+        yield f"{file}:{lineno}", obj
+
+
+def _valid_examples(files: list[Path], tasks: dict[str, TrainTask], skip_bad: bool, skipped: list[str]):
+    """Every valid example, in file order; ``tasks`` gains the tasks the examples define."""
     for file in files:
-        for lineno, obj in iter_jsonl(file, skipped if skip_bad else None):
+        for where, obj in _records(file, skipped if skip_bad else None):
             try:
-                ex = _check_example(obj, f"{file}:{lineno}", file.stem)
+                ex = _check_example(obj, where, file.stem)
                 if ex.task not in tasks and ex.instruction is None:
                     raise DataError(
-                        f"{file}:{lineno}: field 'instruction' is missing and task {ex.task!r} is not in the task file"
+                        f"{where}: field 'instruction' is missing and task {ex.task!r} is not in the task file"
                     )
             except DataError as e:
                 if not skip_bad:
@@ -130,7 +141,30 @@ def load_train_data(source: str | Path, task_file: str | Path | None = None, ski
                 continue
             if ex.task not in tasks:
                 tasks[ex.task] = TrainTask(ex.task, ex.instruction, ex.type or "retrieval")
-            examples.append(ex)
-    if not examples:
+            yield ex
+
+
+def load_train_data(source: str | Path, task_file: str | Path | None = None, skip_bad: bool = False) -> TrainData:
+    """Read training JSONL or Parquet (a file, or every ``*.jsonl`` / ``*.parquet`` in a folder, with its
+    ``tasks.yaml`` if any) into a memory-mapped table (:mod:`epic.example_table`): memory stays flat
+    however many lines there are.
+
+    Every line is validated; a bad line raises :class:`DataError` naming file, line and field, or with
+    ``skip_bad`` is skipped and listed in ``TrainData.skipped`` (never silently).
+    """
+    source = Path(source)
+    files = _source_files(source)
+    if task_file is None and source.is_dir() and (source / "tasks.yaml").is_file():
+        task_file = source / "tasks.yaml"
+    base_tasks = load_train_tasks(task_file) if task_file else {}
+    tasks, skipped = dict(base_tasks), []
+    count = sum(1 for _ in _valid_examples(files, tasks, skip_bad, skipped))  # validate first, keep nothing
+    if not count:
         raise DataError(f"{source}: no valid training examples")
-    return TrainData(examples, tasks, skipped)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for ex in _valid_examples(files, dict(base_tasks), True, []):
+            yield {"query": ex.query, "pos": ex.pos, "neg": ex.neg, "task": ex.task}
+
+    stamp_files = files + ([Path(task_file)] if task_file else [])
+    return TrainData(ExampleTable(build_table(stamp_files, rows)), tasks, skipped)

@@ -11,6 +11,7 @@ demonstrations, fixed in-batch demonstrations — with the training objective. T
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 
 import torch
@@ -35,20 +36,18 @@ def split_validation(data: TrainData, per_task: int) -> tuple[TrainData, dict[st
     """
     if per_task <= 0:
         return data, {}
-    by_task: dict[str, list[int]] = {}
-    for i, ex in enumerate(data.examples):
-        by_task.setdefault(ex.task, []).append(i)
-    held: set[int] = set()
+    held: list[int] = []
     validation: dict[str, list[TrainExample]] = {}
-    for task, indices in sorted(by_task.items()):
-        n = min(per_task, len(indices) // 10)
+    for task, positions in sorted(data.examples.rows_by_task().items()):
+        n = min(per_task, len(positions) // 10)
         if n < 2:  # too small to spare a batch of two
             continue
-        chosen = sorted(sorted(indices, key=lambda i: _rank_key(data.examples[i]))[:n])
-        held.update(chosen)
+        # the n smallest keys, streaming over the task's examples (flat memory however large the task)
+        smallest = heapq.nsmallest(n, ((_rank_key(data.examples[int(i)]), int(i)) for i in positions))
+        chosen = sorted(i for _, i in smallest)
+        held += chosen
         validation[task] = [data.examples[i] for i in chosen]
-    train = TrainData([ex for i, ex in enumerate(data.examples) if i not in held], data.tasks, data.skipped)
-    return train, validation
+    return TrainData(data.examples.without(held), data.tasks, data.skipped), validation
 
 
 def validation_batches(

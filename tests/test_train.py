@@ -74,7 +74,8 @@ def test_plan_is_task_homogeneous_deterministic_and_never_uses_own_pair(tmp_path
         for i, demos in enumerate(batch.demos):
             assert i not in demos and len(set(demos)) == len(demos) and len(demos) <= 5
     assert seen_tasks == {"defs", "sents"}
-    assert plan.epoch(0) != plan.epoch(1)  # reshuffled every epoch
+    n = plan.batches_per_epoch
+    assert [plan.step(s) for s in range(n)] != [plan.step(n + s) for s in range(n)]  # reshuffled every epoch
 
 
 def test_ranks_take_slices_of_the_same_global_batch(tmp_path):
