@@ -20,7 +20,8 @@ import numpy as np
 
 from .backbone import cache_dir
 
-COLUMNS = ("query", "pos", "neg", "task")
+COLUMNS = ("query", "pos", "neg", "task", "rank")
+TABLE_VERSION = 3  # part of each table's key: a new layout never reads an old file
 ROWS_PER_READ = 1024
 
 
@@ -28,7 +29,12 @@ def _features():
     from datasets import Features, Sequence, Value
 
     return Features({"query": Value("string"), "pos": Sequence(Value("string")), "neg": Sequence(Value("string")),
-                     "task": Value("string")})  # fmt: skip
+                     "task": Value("string"), "rank": Value("int64")})  # fmt: skip
+
+
+def tables_dir() -> Path:
+    """Where training tables are kept: ``$EPIC_TABLES``, or ``train-tables`` in the epic cache."""
+    return Path(os.environ.get("EPIC_TABLES") or cache_dir() / "train-tables")
 
 
 def build_table(files: list[Path], rows: Callable[[], Iterable[dict[str, Any]]]) -> Any:
@@ -37,9 +43,9 @@ def build_table(files: list[Path], rows: Callable[[], Iterable[dict[str, Any]]])
     from datasets import Dataset
     from datasets.arrow_writer import ArrowWriter
 
-    stamp = [(str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
+    stamp = [TABLE_VERSION] + [(str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
     key = hashlib.sha256(json.dumps(stamp).encode()).hexdigest()[:20]
-    target = cache_dir() / "train-tables" / f"{key}.arrow"
+    target = tables_dir() / f"{key}.arrow"
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -84,6 +90,12 @@ class ExampleTable(Sequence):
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
         names = pa.array(encoded.dictionary).to_pylist()
         return (codes[self.rows] if self.rows is not None else codes), names
+
+    def ranks(self) -> np.ndarray:
+        """Each example's content hash (int64): the seed-independent order validation hold-outs use,
+        read from its own column (the texts' pages are not touched)."""
+        ranks = self.table.data.column("rank").to_numpy()
+        return ranks[self.rows] if self.rows is not None else ranks
 
     def rows_by_task(self) -> dict[str, np.ndarray]:
         """Positions of each task's examples, in order."""

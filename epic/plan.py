@@ -160,6 +160,8 @@ def estimate(shape: Shape, c: TrainConfig, gpus: int, sharding: str, device: str
     parts = {"weights": weights, "optimizer": optimizer, "gradients": grads, "activations": activations}
     out = {k: v / GiB for k, v in parts.items()}
     out["total"] = sum(out.values()) + PROCESS_GB[device]
+    if device == "cpu":  # loading holds the file's tensors and the model's at once
+        out["total"] = max(out["total"], PROCESS_GB[device] + 2 * shape.params * weight_bytes / GiB)
     return out
 
 

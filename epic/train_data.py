@@ -4,6 +4,8 @@ kept on disk as a memory-mapped table."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +68,12 @@ def _check_example(obj: dict[str, Any], where: str, default_task: str) -> TrainE
     if kind is not None and kind not in TASK_TYPES:
         raise DataError(f"{where}: field 'type' must be one of {TASK_TYPES}, got {kind!r}")
     return TrainExample(obj["query"], pos, neg, task, instruction, kind)
+
+
+def rank_key(ex: TrainExample) -> int:
+    """A hash of the example's content (task, query, positives) as an integer: orders examples the
+    same way for every seed and every run of the same data (60 bits: it fits an int64 column)."""
+    return int(hashlib.sha256(json.dumps([ex.task, ex.query, ex.pos]).encode()).hexdigest()[:15], 16)
 
 
 def load_train_tasks(path: str | Path) -> dict[str, TrainTask]:
@@ -164,7 +172,7 @@ def load_train_data(source: str | Path, task_file: str | Path | None = None, ski
 
     def rows() -> Iterator[dict[str, Any]]:
         for ex in _valid_examples(files, dict(base_tasks), True, []):
-            yield {"query": ex.query, "pos": ex.pos, "neg": ex.neg, "task": ex.task}
+            yield {"query": ex.query, "pos": ex.pos, "neg": ex.neg, "task": ex.task, "rank": rank_key(ex)}
 
     stamp_files = files + ([Path(task_file)] if task_file else [])
     return TrainData(ExampleTable(build_table(stamp_files, rows)), tasks, skipped)

@@ -10,10 +10,7 @@ demonstrations, fixed in-batch demonstrations — with the training objective. T
 
 from __future__ import annotations
 
-import hashlib
-import heapq
-import json
-
+import numpy as np
 import torch
 
 from .batches import TrainBatch
@@ -22,10 +19,6 @@ from .objective import Objective
 from .train_data import TrainData, TrainExample, TrainTask
 
 EVAL_DEMOS = 3  # demonstrations per query in the with-demonstrations validation loss
-
-
-def _rank_key(ex: TrainExample) -> str:
-    return hashlib.sha256(json.dumps([ex.task, ex.query, ex.pos]).encode()).hexdigest()
 
 
 def split_validation(data: TrainData, per_task: int) -> tuple[TrainData, dict[str, list[TrainExample]]]:
@@ -38,13 +31,13 @@ def split_validation(data: TrainData, per_task: int) -> tuple[TrainData, dict[st
         return data, {}
     held: list[int] = []
     validation: dict[str, list[TrainExample]] = {}
+    ranks = data.examples.ranks()
     for task, positions in sorted(data.examples.rows_by_task().items()):
         n = min(per_task, len(positions) // 10)
         if n < 2:  # too small to spare a batch of two
             continue
-        # the n smallest keys, streaming over the task's examples (flat memory however large the task)
-        smallest = heapq.nsmallest(n, ((_rank_key(data.examples[int(i)]), int(i)) for i in positions))
-        chosen = sorted(i for _, i in smallest)
+        # the n smallest content hashes: one integer column, not the texts, is read
+        chosen = sorted(positions[np.argsort(ranks[positions], kind="stable")[:n]].tolist())
         held += chosen
         validation[task] = [data.examples[i] for i in chosen]
     return TrainData(data.examples.without(held), data.tasks, data.skipped), validation

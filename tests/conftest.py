@@ -7,6 +7,8 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+# the tests' training tables go to a scratch folder, not the user's cache (the backbone cache stays)
+os.environ.setdefault("EPIC_TABLES", __import__("tempfile").mkdtemp(prefix="epic-test-tables-"))
 
 import pytest  # noqa: E402
 import torch  # noqa: E402

@@ -363,3 +363,30 @@ def test_bf16_mixed_precision_keeps_fp32_master_weights_and_optimizer_state(tmp_
         TrainConfig(mixed_precision="bf16", dtype="bfloat16")
     with pytest.raises(ValueError, match="merge_lora with sharding=fsdp"):
         TrainConfig(sharding="fsdp", merge_lora=True)
+
+
+def test_training_data_is_a_memory_mapped_table_read_again_when_a_file_changes(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    monkeypatch.setenv("EPIC_CACHE", str(tmp_path / "cache"))
+    folder = write_train_set(tmp_path / "d")
+    data = load_train_data(folder)
+    assert data.examples.table.cache_files  # on disk, memory-mapped, not held in memory
+    rows = [json.loads(line) for f in sorted(folder.glob("*.jsonl")) for line in f.read_text().splitlines()]
+    as_parquet = tmp_path / "p"
+    as_parquet.mkdir()
+    (as_parquet / "tasks.yaml").write_text((folder / "tasks.yaml").read_text())
+    pq.write_table(pa.Table.from_pylist(rows), as_parquet / "all.parquet")
+    parquet = load_train_data(as_parquet)
+    assert [vars(e) for e in parquet.examples] == [vars(e) for e in data.examples]
+    plans = [TaskBatchPlan(d, batch_size=4, seed=1) for d in (data, parquet)]
+    assert [plans[0].step(s) for s in range(6)] == [plans[1].step(s) for s in range(6)]
+    with (folder / "defs.jsonl").open("a") as fh:  # a changed file is read again, never a stale table
+        fh.write(json.dumps({"query": "zebra", "pos": ["a striped horse"], "task": "defs"}) + "\n")
+    assert len(load_train_data(folder).examples) == len(data.examples) + 1
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    pq.write_table(pa.Table.from_pylist([{"query": "q", "pos": [], "task": "t", "instruction": "i"}]), bad / "x.parquet")
+    with pytest.raises(DataError, match=r"x.parquet:row 1: field 'pos'"):
+        load_train_data(bad)
