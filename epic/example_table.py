@@ -1,10 +1,15 @@
-"""Training examples on disk: a memory-mapped Arrow table (🤗 ``datasets``), read row by row.
+"""Training examples on disk: an Arrow IPC file, read a record batch at a time.
 
-:func:`build_table` streams validated examples into an Arrow file under the epic cache (keyed by the
-source files' paths, sizes and modification times, so a changed file is read again) and memory-maps
-it: a 100-million-line corpus costs disk, not RAM. :class:`ExampleTable` is the sequence of
-:class:`~epic.train_data.TrainExample` the batch plan indexes; its row order is the files' order, so
-batches, their order and a resumed run are the same as with the examples in memory.
+:func:`build_table` streams validated examples into the file (batches of :data:`ROWS_PER_BATCH` rows)
+under ``$EPIC_TABLES`` (default: the epic cache), keyed by the source files' paths, sizes and
+modification times, so an edited file is read again. :class:`ExampleTable` is the sequence of
+:class:`~epic.train_data.TrainExample` the batch plan indexes, in the files' order, so batches, their
+order and a resumed run are the same as with the examples in memory. The IPC *file* format has a
+footer that locates every batch, so reading a row reads only its batch (~100 KB), and the columns the
+plan needs (task, content hash) are copied out batch by batch. The file is read, not memory-mapped:
+a mapping would keep every page it ever touched resident (🤗 ``datasets`` maps the same Arrow data as
+a stream and reads through it on load; at a million lines that was 64 MB before the first step, and
+the kernel's fault-around made each touched batch cost 64 KB for good).
 """
 
 from __future__ import annotations
@@ -17,19 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from .backbone import cache_dir
 
-COLUMNS = ("query", "pos", "neg", "task", "rank")
-TABLE_VERSION = 3  # part of each table's key: a new layout never reads an old file
-ROWS_PER_READ = 1024
-
-
-def _features():
-    from datasets import Features, Sequence, Value
-
-    return Features({"query": Value("string"), "pos": Sequence(Value("string")), "neg": Sequence(Value("string")),
-                     "task": Value("string"), "rank": Value("int64")})  # fmt: skip
+ROWS_PER_BATCH = 1024
+TABLE_VERSION = 4  # part of each table's key: a new layout never reads an old file
+SCHEMA = pa.schema([("query", pa.string()), ("pos", pa.list_(pa.string())), ("neg", pa.list_(pa.string())),
+                    ("task", pa.string()), ("rank", pa.int64())])  # fmt: skip
 
 
 def tables_dir() -> Path:
@@ -37,65 +37,85 @@ def tables_dir() -> Path:
     return Path(os.environ.get("EPIC_TABLES") or cache_dir() / "train-tables")
 
 
-def build_table(files: list[Path], rows: Callable[[], Iterable[dict[str, Any]]]) -> Any:
-    """The Arrow dataset of ``rows()`` (validated dicts of :data:`COLUMNS`), written once per version
-    of ``files`` (datasets' ``ArrowWriter``, batch by batch) and memory-mapped."""
-    from datasets import Dataset
-    from datasets.arrow_writer import ArrowWriter
-
+def build_table(files: list[Path], rows: Callable[[], Iterable[dict[str, Any]]]) -> Path:
+    """The table file of ``rows()`` (validated dicts of the :data:`SCHEMA` columns), written once per
+    version of ``files``, atomically."""
     stamp = [TABLE_VERSION] + [(str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
-    key = hashlib.sha256(json.dumps(stamp).encode()).hexdigest()[:20]
-    target = tables_dir() / f"{key}.arrow"
-    if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        try:
-            with ArrowWriter(features=_features(), path=str(tmp), writer_batch_size=ROWS_PER_READ) as writer:
-                for row in rows():
-                    writer.write(row)
-                writer.finalize()
-            os.replace(tmp, target)  # atomic: a half-written table is never taken for a whole one
-        finally:
-            tmp.unlink(missing_ok=True)
-    return Dataset.from_file(str(target))
+    target = tables_dir() / f"{hashlib.sha256(json.dumps(stamp).encode()).hexdigest()[:20]}.arrow"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, SCHEMA) as writer:
+            pending: list[dict[str, Any]] = []
+            for row in rows():
+                pending.append(row)
+                if len(pending) == ROWS_PER_BATCH:
+                    writer.write_batch(pa.RecordBatch.from_pylist(pending, SCHEMA))
+                    pending = []
+            if pending:
+                writer.write_batch(pa.RecordBatch.from_pylist(pending, SCHEMA))
+        os.replace(tmp, target)  # a half-written table is never taken for a whole one
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
 
 
 class ExampleTable(Sequence):
-    """Read-only :class:`~epic.train_data.TrainExample` sequence over an Arrow table, optionally a
-    subset of its rows (``rows``: the training rows once validation examples are held out)."""
+    """Read-only :class:`~epic.train_data.TrainExample` sequence over a table file, optionally a subset
+    of its rows (``rows``: the training rows once validation examples are held out)."""
 
-    def __init__(self, table: Any, rows: np.ndarray | None = None):
-        self.table, self.rows = table, rows
+    def __init__(self, path: str | Path, rows: np.ndarray | None = None):
+        self.path, self.rows = Path(path), rows
+        self.reader = pa.ipc.open_file(pa.OSFile(str(self.path)))
+        batches = self.reader.num_record_batches  # all full but the last
+        last = self.reader.get_batch(batches - 1).num_rows if batches else 0
+        self.num_rows = (batches - 1) * ROWS_PER_BATCH + last if batches else 0
+        self._batch: tuple[int, pa.RecordBatch] | None = None  # the last batch read
 
     def __len__(self) -> int:
-        return len(self.rows) if self.rows is not None else self.table.num_rows
+        return len(self.rows) if self.rows is not None else self.num_rows
+
+    def _row(self, row: int) -> dict[str, Any]:
+        number, offset = divmod(row, ROWS_PER_BATCH)
+        if self._batch is None or self._batch[0] != number:
+            self._batch = (number, self.reader.get_batch(number))
+        return self._batch[1].slice(offset, 1).to_pylist()[0]
 
     def __getitem__(self, i):
         from .train_data import TrainExample
 
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        row = self.table[int(self.rows[i]) if self.rows is not None else int(i)]
-        return TrainExample(row["query"], row["pos"], row["neg"], row["task"])
+        r = self._row(int(self.rows[i]) if self.rows is not None else int(i))
+        return TrainExample(r["query"], r["pos"], r["neg"], r["task"])
 
     def __iter__(self) -> Iterator:
-        for start in range(0, len(self), ROWS_PER_READ):
-            yield from self[start : start + ROWS_PER_READ]
+        for i in range(len(self)):
+            yield self[i]
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        for i in range(self.reader.num_record_batches):
+            yield self.reader.get_batch(i)  # read, used, dropped: one batch in memory at a time
+
+    def _subset(self, values: np.ndarray) -> np.ndarray:
+        return values[self.rows] if self.rows is not None else values
 
     def task_codes(self) -> tuple[np.ndarray, list[str]]:
         """Each example's task as a code into the returned names (4 bytes per example, not a string)."""
-        import pyarrow as pa
-
-        encoded = self.table.data.column("task").combine_chunks().dictionary_encode()
-        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-        names = pa.array(encoded.dictionary).to_pylist()
-        return (codes[self.rows] if self.rows is not None else codes), names
+        ids: dict[str, int] = {}
+        parts = [np.zeros(0, dtype=np.int32)]
+        for batch in self._batches():
+            encoded = batch.column("task").dictionary_encode()
+            remap = np.array([ids.setdefault(n, len(ids)) for n in encoded.dictionary.to_pylist()], dtype=np.int32)
+            parts.append(remap[encoded.indices.to_numpy(zero_copy_only=False)])
+        return self._subset(np.concatenate(parts)), list(ids)
 
     def ranks(self) -> np.ndarray:
-        """Each example's content hash (int64): the seed-independent order validation hold-outs use,
-        read from its own column (the texts' pages are not touched)."""
-        ranks = self.table.data.column("rank").to_numpy()
-        return ranks[self.rows] if self.rows is not None else ranks
+        """Each example's content hash: the seed-independent order validation hold-outs use."""
+        parts = [np.zeros(0, dtype=np.int64)] + [b.column("rank").to_numpy().copy() for b in self._batches()]
+        return self._subset(np.concatenate(parts))
 
     def rows_by_task(self) -> dict[str, np.ndarray]:
         """Positions of each task's examples, in order."""
@@ -107,4 +127,4 @@ class ExampleTable(Sequence):
         keep = np.ones(len(self), dtype=bool)
         keep[list(drop)] = False
         positions = np.flatnonzero(keep)
-        return ExampleTable(self.table, self.rows[positions] if self.rows is not None else positions)
+        return ExampleTable(self.path, self.rows[positions] if self.rows is not None else positions)

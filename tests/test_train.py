@@ -372,7 +372,7 @@ def test_training_data_is_a_memory_mapped_table_read_again_when_a_file_changes(t
     monkeypatch.setenv("EPIC_CACHE", str(tmp_path / "cache"))
     folder = write_train_set(tmp_path / "d")
     data = load_train_data(folder)
-    assert data.examples.table.cache_files  # on disk, memory-mapped, not held in memory
+    assert data.examples.path.is_file() and data.examples.path.suffix == ".arrow"  # on disk, memory-mapped
     rows = [json.loads(line) for f in sorted(folder.glob("*.jsonl")) for line in f.read_text().splitlines()]
     as_parquet = tmp_path / "p"
     as_parquet.mkdir()
