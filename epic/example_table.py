@@ -3,7 +3,7 @@
 :func:`build_table` streams validated examples into the file (batches of :data:`ROWS_PER_BATCH` rows)
 under ``$EPIC_TABLES`` (default: the epic cache), keyed by the source files' paths, sizes and
 modification times, so an edited file is read again. :class:`ExampleTable` is the sequence of
-:class:`~epic.train_data.TrainExample` the batch plan indexes, in the files' order, so batches, their
+:class:`TrainExample` the batch plan indexes, in the files' order, so batches, their
 order and a resumed run are the same as with the examples in memory. The IPC *file* format has a
 footer that locates every batch, so reading a row reads only its batch (~100 KB), and the columns the
 plan needs (task, content hash) are copied out batch by batch. The file is read, not memory-mapped:
@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,18 @@ ROWS_PER_BATCH = 1024
 TABLE_VERSION = 4  # part of each table's key: a new layout never reads an old file
 SCHEMA = pa.schema([("query", pa.string()), ("pos", pa.list_(pa.string())), ("neg", pa.list_(pa.string())),
                     ("task", pa.string()), ("rank", pa.int64())])  # fmt: skip
+
+
+@dataclass
+class TrainExample:
+    """One training line: ``{"query", "pos": [...], "neg": [...], "task", "instruction"?, "type"?}``."""
+
+    query: str
+    pos: list[str]
+    neg: list[str]
+    task: str
+    instruction: str | None = None
+    type: str | None = None
 
 
 def tables_dir() -> Path:
@@ -63,7 +76,7 @@ def build_table(files: list[Path], rows: Callable[[], Iterable[dict[str, Any]]])
 
 
 class ExampleTable(Sequence):
-    """Read-only :class:`~epic.train_data.TrainExample` sequence over a table file, optionally a subset
+    """Read-only :class:`TrainExample` sequence over a table file, optionally a subset
     of its rows (``rows``: the training rows once validation examples are held out)."""
 
     def __init__(self, path: str | Path, rows: np.ndarray | None = None):
@@ -84,8 +97,6 @@ class ExampleTable(Sequence):
         return self._batch[1].slice(offset, 1).to_pylist()[0]
 
     def __getitem__(self, i):
-        from .train_data import TrainExample
-
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         r = self._row(int(self.rows[i]) if self.rows is not None else int(i))

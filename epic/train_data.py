@@ -12,19 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .data import TASK_TYPES, DataError, Task, check_mapping, iter_jsonl, read_yaml
-from .example_table import ExampleTable, build_table
-
-
-@dataclass
-class TrainExample:
-    """One training line: ``{"query", "pos": [...], "neg": [...], "task", "instruction"?, "type"?}``."""
-
-    query: str
-    pos: list[str]
-    neg: list[str]
-    task: str
-    instruction: str | None = None
-    type: str | None = None
+from .example_table import ExampleTable, TrainExample, build_table
 
 
 @dataclass
