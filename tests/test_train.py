@@ -387,6 +387,8 @@ def test_training_data_is_a_memory_mapped_table_read_again_when_a_file_changes(t
     assert len(load_train_data(folder).examples) == len(data.examples) + 1
     bad = tmp_path / "bad"
     bad.mkdir()
-    pq.write_table(pa.Table.from_pylist([{"query": "q", "pos": [], "task": "t", "instruction": "i"}]), bad / "x.parquet")
+    pq.write_table(
+        pa.Table.from_pylist([{"query": "q", "pos": [], "task": "t", "instruction": "i"}]), bad / "x.parquet"
+    )
     with pytest.raises(DataError, match=r"x.parquet:row 1: field 'pos'"):
         load_train_data(bad)
