@@ -48,7 +48,7 @@ GPU_RECIPE = dict(
 class QuickstartConfig:
     output: str = "runs/quickstart"
     model: str | None = None  # backbone (default: the embedded SmolLM2-135M)
-    steps: int = 45  # per model, EPIC and the baseline alike; 22 min in all on 2 cores (docs/results.md)
+    steps: int = 45  # per model, EPIC and the baseline alike; 36 min in all on 2 cores (docs/results.md)
     batch_size: int = 16
     gpu: bool = False  # the bge-en-icl-sized recipe and 10x the steps, for a GPU
     n_demos: int = 3
