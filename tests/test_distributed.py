@@ -179,3 +179,25 @@ def test_two_sharded_processes_killed_then_resumed_match_an_uninterrupted_run(tm
     a, b = _weights(tmp_path / "full"), _weights(tmp_path / "killed")
     for k in a:
         torch.testing.assert_close(b[k], a[k], rtol=1e-5, atol=1e-6)
+
+
+def test_sharded_validation_passes_equal_the_replicated_ones(tmp_path, tiny_dir):
+    """The learning curve under FSDP: every rank scores the same fixed batches (the same forwards, so
+    the gathers line up) and rank 0 logs what the replicated run logs."""
+    import json
+
+    from test_learning_curve import write_big_set
+
+    data = write_big_set(tmp_path / "data")
+    extra = ["--mode", "epic", "--eval-examples", "8", "--eval-every", "2"]
+    _train(tmp_path, tiny_dir, data, "replicated", 2, 2, extra=extra)
+    _train(tmp_path, tiny_dir, data, "sharded", 2, 2, extra=[*extra, "--sharding", "fsdp"])
+
+    def curve(name):
+        lines = (tmp_path / name / "train_log.jsonl").read_text().splitlines()
+        return [(r["step"], r["eval_loss"], r["eval_loss_demos"]) for r in map(json.loads, lines) if "eval_loss" in r]
+
+    replicated, sharded = curve("replicated"), curve("sharded")
+    assert [s for s, *_ in replicated] == [0, 2, 3] == [s for s, *_ in sharded]
+    for a, b in zip(replicated, sharded):
+        assert abs(a[1] - b[1]) < 1e-4 and abs(a[2] - b[2]) < 1e-4
