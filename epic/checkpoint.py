@@ -45,8 +45,7 @@ def _barrier(world_size: int) -> None:
 def trainable_tensors(trainer: Run) -> dict[str, torch.Tensor]:
     """Everything a step changes or a resumed run needs: trainable weights and the fitted buffers."""
     m = trainer.model
-    out = dict(m.named_parameters())
-    out = {n: p for n, p in out.items() if p.requires_grad}
+    out = {n: p for n, p in m.named_parameters() if p.requires_grad}
     out.update({f"projector.{n}": b for n, b in m.projector.named_buffers()})
     out.update({f"pooled_stats.{n}": b for n, b in m.pooled_stats.named_buffers()})
     out["logit_scale.log_temperature"] = trainer.logit_scale.log_temperature

@@ -64,6 +64,11 @@ def nested_fields(cls: type) -> dict[str, type]:
     return {f.name: hints[f.name] for f in dataclasses.fields(cls) if dataclasses.is_dataclass(hints[f.name])}
 
 
+def nested_default(cls: type, name: str) -> Any:
+    """A fresh default of the nested config field ``name`` of ``cls``."""
+    return next(f for f in dataclasses.fields(cls) if f.name == name).default_factory()
+
+
 def flat_names(cls: type) -> dict[str, str]:
     """Flat spelling -> nested field holding it, for the nested fields' own fields (outer names win)."""
     own = {f.name for f in dataclasses.fields(cls)}
@@ -80,14 +85,14 @@ def from_dict(cls: type[T], data: dict[str, Any], source: str = "<dict>") -> T:
     """Build dataclass ``cls`` from a mapping, rejecting unknown keys and coercing types."""
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
-    flat = flat_names(cls)
+    flat, nested_types = flat_names(cls), nested_fields(cls)
     unknown = sorted(set(data) - names - set(flat))
     if unknown:
         raise ConfigError(f"{source}: unknown field(s) {unknown}; known fields: {sorted(names | set(flat))}")
     kwargs: dict[str, Any] = {}
     moved: dict[str, dict[str, Any]] = {}
     for k, v in data.items():
-        if k in names and k in nested_fields(cls):
+        if k in names and k in nested_types:
             if dataclasses.is_dataclass(v):
                 v = dataclasses.asdict(v)
             if not isinstance(v, dict):
@@ -98,9 +103,8 @@ def from_dict(cls: type[T], data: dict[str, Any], source: str = "<dict>") -> T:
         else:
             moved.setdefault(flat[k], {})[k] = v
     for outer, values in moved.items():
-        default = next(f for f in dataclasses.fields(cls) if f.name == outer).default_factory()
-        nested = {**dataclasses.asdict(default), **values}
-        kwargs[outer] = from_dict(nested_fields(cls)[outer], nested, source)
+        nested = {**dataclasses.asdict(nested_default(cls, outer)), **values}
+        kwargs[outer] = from_dict(nested_types[outer], nested, source)
     return cls(**kwargs)
 
 
@@ -115,7 +119,7 @@ def accept_flat_keywords(cls: type[T]) -> type[T]:
         for k in [k for k in kwargs if k in flat]:
             moved.setdefault(flat[k], {})[k] = kwargs.pop(k)
         for outer, values in moved.items():
-            base = kwargs.get(outer) or next(f for f in dataclasses.fields(cls) if f.name == outer).default_factory()
+            base = kwargs.get(outer) or nested_default(cls, outer)
             kwargs[outer] = dataclasses.replace(base, **values)
         init(self, *args, **kwargs)
 
@@ -171,7 +175,7 @@ def add_dataclass_flags(parser: argparse.ArgumentParser, cls: type, skip: tuple[
     flags = [(f.name, f.default, hints[f.name]) for f in dataclasses.fields(cls) if f.name not in nested]
     for outer, inner in nested.items():
         names, inner_hints = flat_names(cls), typing.get_type_hints(inner)
-        default = next(f for f in dataclasses.fields(cls) if f.name == outer).default_factory()
+        default = nested_default(cls, outer)
         flags += [(n, getattr(default, n), inner_hints[n]) for n, o in names.items() if o == outer]
     for name, default, hint in flags:
         if name in skip:

@@ -131,7 +131,8 @@ class ExampleTable(Sequence):
     def rows_by_task(self) -> dict[str, np.ndarray]:
         """Positions of each task's examples, in order."""
         codes, names = self.task_codes()
-        return {name: np.flatnonzero(codes == c) for c, name in enumerate(names) if (codes == c).any()}
+        positions = {name: np.flatnonzero(codes == c) for c, name in enumerate(names)}
+        return {name: rows for name, rows in positions.items() if len(rows)}
 
     def without(self, drop: Iterable[int]) -> ExampleTable:
         """The same table less the examples at positions ``drop``."""

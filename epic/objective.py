@@ -76,8 +76,7 @@ class Objective:
     ) -> None:  # fmt: skip
         self.cfg, self.model, self.logit_scale, self.world_size = config, model, logit_scale, world_size
         self.fsdp = fsdp  # GradCache reduce-scatters once per step, at the last backward
-        p = model.prompts
-        self.placeholder = Prompt([p.head])
+        self.placeholder = Prompt([model.prompts.head])  # one token: the forward of a rank with nothing to run
 
     def autocast(self) -> contextlib.AbstractContextManager:
         """bf16 compute over fp32 weights (mixed_precision=bf16 without FSDP, which casts by itself)."""
