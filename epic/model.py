@@ -59,6 +59,7 @@ class EpicEncoder(nn.Module):
             config.template,
         )  # fmt: skip
         self.demo_memory = demos.DemoMemory()
+        self.compute_dtype: torch.dtype | None = None  # bf16 autocast (from_pretrained's mixed_precision)
         self.training_record: dict | None = None  # set by the trainer; saved as training.json, shown in the card
 
     @property
@@ -73,20 +74,25 @@ class EpicEncoder(nn.Module):
     @classmethod
     def from_pretrained(
         cls, path: str | Path | None = None, *, device: str | torch.device | None = None,
-        dtype: torch.dtype | None = None, **overrides,
+        dtype: torch.dtype | None = None, mixed_precision: str = "none", **overrides,
     ) -> EpicEncoder:  # fmt: skip
         """Load a saved epic model, any local HF decoder folder, or (no path) the embedded default.
 
         ``overrides`` set :class:`EpicConfig` fields for a fresh backbone (e.g. ``projection="mlp"``);
         for a saved epic model only inference fields (``n_demos``, ``demo_mode``, …) may change.
+        ``mixed_precision``: ``"bf16"`` runs the backbone's matmuls in bf16 over the loaded weights
+        (~1.8x faster on a CPU with AVX512-BF16 or AMX; pooled vectors within ~1e-4 cosine of fp32),
+        ``"auto"`` does so only where bf16 is native, ``"none"`` (default) computes in the weights' dtype.
         """
         device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         dtype = dtype or (torch.bfloat16 if device.type == "cuda" else torch.float32)
+        compute = engine.compute_dtype(mixed_precision, device)
         root = Path(path) if path is not None and str(path) != DEFAULT_BACKBONE else None  # "default": embedded
         if root is not None and (root / CONFIG_FILE).is_file():
             config = model_io.read_config(root, overrides)
             model = cls(*model_io.load_parts(root, config, dtype, device), config)
             model_io.load_state(model, root)
+            model.compute_dtype = compute
         else:
             if root is not None and not root.is_dir():
                 raise FileNotFoundError(f"{root}: no such model folder")
@@ -96,6 +102,7 @@ class EpicEncoder(nn.Module):
             config.fingerprint = f"{config.backbone}:{json.dumps(dataclasses.asdict(config), sort_keys=True)}"
             backbone = load_backbone(resolve_backbone(config.backbone), config.num_layers, dtype, device=device)
             model = cls(*backbone, config)
+            model.compute_dtype = compute
             if config.center:
                 model.calibrate()
         return model.to(device).eval()

@@ -14,7 +14,6 @@ All three modes share this code, the data and the budget: only step 2 differs.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -78,15 +77,8 @@ class Objective:
         self.fsdp = fsdp  # GradCache reduce-scatters once per step, at the last backward
         self.placeholder = Prompt([model.prompts.head])  # one token: the forward of a rank with nothing to run
 
-    def autocast(self) -> contextlib.AbstractContextManager:
-        """bf16 compute over fp32 weights (mixed_precision=bf16 without FSDP, which casts by itself)."""
-        if self.cfg.mixed_precision != "bf16" or self.fsdp is not None:
-            return contextlib.nullcontext()
-        return torch.autocast(self.model.device.type, dtype=torch.bfloat16)
-
     def embed(self, prompts: list[Prompt], table: torch.Tensor | None = None) -> torch.Tensor:
-        with self.autocast():
-            return self.model.embed(prompts, table)
+        return self.model.embed(prompts, table)  # in the model's compute precision (Trainer sets it)
 
     def prepare(self, batch: TrainBatch) -> StepInputs:
         c, m, p = self.cfg, self.model, self.model.prompts

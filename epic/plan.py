@@ -145,7 +145,7 @@ def activation_bytes(shape: Shape, c: TrainConfig, compute_bytes: int, device: s
 def estimate(shape: Shape, c: TrainConfig, gpus: int, sharding: str, device: str = "cuda") -> dict[str, float]:
     """GiB per process: weights, trainable + AdamW state, gradients, activations, total."""
     n = gpus if sharding == "fsdp" else 1
-    mixed = c.mixed_precision == "bf16"
+    mixed = c.mixed_precision != "none"  # auto: bf16 on the GPUs a plan is for
     pure_bf16 = c.dtype in ("bfloat16", "float16") or (c.dtype == "auto" and device == "cuda" and not mixed)
     weight_bytes = 2 if pure_bf16 else 4
     compute_bytes = 2 if (pure_bf16 or mixed) else 4

@@ -22,6 +22,7 @@ from . import checkpoint
 from .batches import TaskBatchPlan, make_batch
 from .card import base_model_name
 from .config_io import flat_dict
+from .engine import compute_dtype
 from .loss import LogitScale, world
 from .model import EpicEncoder
 from .model_config import CONFIG_FILE
@@ -74,12 +75,11 @@ class Trainer:
         self.logit_scale = LogitScale(config.temperature, config.learn_temperature)
         torch.manual_seed(config.seed)
         self.model = model if model is not None else self._load_model()
+        compute = compute_dtype(config.mixed_precision, self.model.device)
+        self.model.compute_dtype = None if config.sharding == "fsdp" else compute  # FSDP casts by itself
         self._fit_pooled_stats()
         make_trainable(self.model, config)
-        self.fsdp = None
-        if config.sharding == "fsdp":
-            compute = torch.bfloat16 if config.mixed_precision == "bf16" else None
-            self.fsdp = shard_backbone(self.model.backbone, compute)
+        self.fsdp = shard_backbone(self.model.backbone, compute) if config.sharding == "fsdp" else None
         self.model.train()
         self.objective = Objective(config, self.model, self.logit_scale, self.world_size, self.fsdp)
         groups = param_groups(self.model, config, self.logit_scale)
@@ -96,8 +96,8 @@ class Trainer:
         c = self.cfg
         device = f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu"
         dtype = None if c.dtype == "auto" else getattr(torch, c.dtype)
-        if c.mixed_precision == "bf16":
-            dtype = torch.float32  # the master weights; computation runs in bf16
+        if c.mixed_precision != "none":
+            dtype = torch.float32  # the master weights; computation may run in bf16
         path = Path(c.model) if c.model else None
         settings = {k: v for k, v in dataclasses.asdict(c.encoder).items() if k not in TrainConfig.NESTED_HIDDEN}
         if path is not None and (path / CONFIG_FILE).is_file():  # only what this run changed from the defaults

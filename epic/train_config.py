@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from .config_io import accept_flat_keywords, flat_dict
+from .engine import MIXED_PRECISION
 from .model_config import EpicConfig
 
 MODES = ("epic", "text-icl", "contrastive")
@@ -73,7 +74,7 @@ class TrainConfig:
     gradient_checkpointing: bool = False
     cross_device_negatives: bool = True
     dtype: str = "auto"  # auto | float32 | bfloat16 | float16: the weights as loaded (see mixed_precision)
-    mixed_precision: str = "none"  # none | bf16: fp32 master weights and optimizer state, bf16 compute
+    mixed_precision: str = "none"  # none | bf16 | auto (bf16 where native): fp32 master weights, bf16 compute
     sharding: str = "none"  # none (each process a full replica) | fsdp (PyTorch FSDP2: weights, grads, Adam sharded)
     # bookkeeping
     save_every: int = 50
@@ -88,13 +89,15 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         """Every field checked by name before anything loads: a bad value is an error, never a NaN run."""
-        choices = {"mode": MODES, "report_to": REPORT_TO, "dtype": DTYPES, "mixed_precision": ("none", "bf16"),
+        choices = {"mode": MODES, "report_to": REPORT_TO, "dtype": DTYPES, "mixed_precision": MIXED_PRECISION,
                    "sharding": ("none", "fsdp")}  # fmt: skip
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TrainConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
-        if self.mixed_precision == "bf16" and self.dtype not in ("auto", "float32"):
-            raise ValueError("TrainConfig.mixed_precision=bf16 keeps fp32 master weights: use dtype auto or float32")
+        if self.mixed_precision != "none" and self.dtype not in ("auto", "float32"):
+            raise ValueError(
+                f"TrainConfig.mixed_precision={self.mixed_precision} keeps fp32 master weights: dtype auto or float32"
+            )
         if self.sharding == "fsdp" and self.merge_lora:
             raise ValueError(
                 "TrainConfig.merge_lora with sharding=fsdp: save the adapter, then merge it in one process "

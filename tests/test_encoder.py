@@ -311,3 +311,31 @@ def test_long_inputs_are_encoded_in_bounded_chunks(tiny, task, monkeypatch):
     documents = tiny.encode_documents(texts)
     np.testing.assert_allclose(documents, whole_documents, atol=1e-5)
     assert documents.shape == (20, 64) and max(sizes) == 3 and sum(sizes) == 2 * len(texts)
+
+
+def test_bf16_mixed_precision_is_close_to_fp32_on_every_encode_path(tiny_dir, task):
+    exact = EpicEncoder.from_pretrained(tiny_dir, device="cpu")
+    mixed = EpicEncoder.from_pretrained(tiny_dir, device="cpu", mixed_precision="bf16")
+    assert exact.compute_dtype is None and mixed.compute_dtype == torch.bfloat16
+    assert all(p.dtype == torch.float32 for p in mixed.parameters())  # weights stay fp32: only matmuls are bf16
+    for kw in (dict(demo_mode="none"), dict(n_demos=3), dict(n_demos=3, prefix_cache=False),
+               dict(n_demos=2, demo_selection="nearest")):  # fmt: skip
+        a, b = exact.encode_queries(TEXTS, task=task, **kw), mixed.encode_queries(TEXTS, task=task, **kw)
+        cos = (a * b).sum(-1)  # both L2-normalised
+        assert cos.min() > 0.99 and np.abs(a - b).max() > 1e-6, (kw, cos)  # computed in bf16, and close
+    docs = exact.encode_documents(TEXTS), mixed.encode_documents(TEXTS)
+    assert (docs[0] * docs[1]).sum(-1).min() > 0.99
+
+
+def test_auto_mixed_precision_is_bf16_only_where_bf16_is_native(monkeypatch):
+    from epic import engine
+
+    cpu = torch.device("cpu")
+    for native in (True, False):
+        monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda n=native: n)
+        monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+        assert engine.compute_dtype("auto", cpu) == (torch.bfloat16 if native else None)
+    assert engine.compute_dtype("bf16", cpu) == torch.bfloat16  # asked for: emulated where not native
+    assert engine.compute_dtype("none", cpu) is None
+    with pytest.raises(ValueError, match=r"mixed_precision must be one of .*'fp8'"):
+        engine.compute_dtype("fp8", cpu)

@@ -96,14 +96,17 @@ def test_examples_file_supplies_demonstrations_for_other_tasks(tiny, wrapper_fac
     np.testing.assert_allclose(got, tiny.encode_queries(["a dog"], task=task, n_demos=2, demo_mode="text"), atol=1e-6)
 
 
-def test_revisions_differ_per_checkpoint_and_mode(tiny, tiny_dir, wrapper_factory):
+def test_revisions_differ_per_checkpoint_mode_and_precision(tiny, tiny_dir, wrapper_factory):
     from epic import EpicEncoder
     from epic.evaluation.mteb_model import EpicMtebEncoder
 
     revs = {wrapper_factory(m).mteb_model_meta.revision for m in ("none", "embedding", "text")}
     other = EpicMtebEncoder(EpicEncoder.from_pretrained(tiny_dir, device="cpu", projection="mlp"), "epic/tiny")
     revs.add(other.mteb_model_meta.revision)
-    assert len(revs) == 4
+    # a bf16-computed model's results are cached apart from the same model's fp32 ones
+    mixed = EpicMtebEncoder(EpicEncoder.from_pretrained(tiny_dir, device="cpu", mixed_precision="bf16"), "epic/tiny")
+    revs.add(mixed.mteb_model_meta.revision)
+    assert len(revs) == 5
 
 
 def test_suite_is_deterministic_and_disjoint():

@@ -354,9 +354,12 @@ def test_bf16_mixed_precision_keeps_fp32_master_weights_and_optimizer_state(tmp_
     assert states and all(v.dtype == torch.float32 for v in states)
     objective = trainer.objective
     inp = objective.prepare(make_batch(trainer.plan, 1, 1, 3))
+    model = trainer.model
+    assert model.compute_dtype == torch.bfloat16  # the trainer set the model's compute precision
     with torch.no_grad():
-        exact = trainer.model.embed(inp.base)
         mixed = objective.embed(inp.base)  # under bf16 autocast
+        model.compute_dtype = None
+        exact = objective.embed(inp.base)
     rel = ((mixed - exact).norm() / exact.norm()).item()
     assert 1e-5 < rel < 5e-2, rel  # bf16 rounding: computed in bf16, and close
     with pytest.raises(ValueError, match="fp32 master weights"):

@@ -79,7 +79,8 @@ class EpicMtebEncoder(AbsEncoder):
         self.batch_size = batch_size
         k = 0 if demo_mode == "none" else n_demos
         identity = hashlib.sha256(model.config.fingerprint.encode()).hexdigest()[:12]
-        revision = f"{identity}-{demo_mode}-k{k}-{demo_selection}"  # one per checkpoint and mode
+        precision = "" if model.compute_dtype is None else f"-{str(model.compute_dtype).removeprefix('torch.')}"
+        revision = f"{identity}-{demo_mode}-k{k}-{demo_selection}{precision}"  # one per checkpoint, mode, precision
         n_params = sum(p.numel() for p in model.parameters())
         self.mteb_model_meta = _meta(name, revision, model.hidden_size, n_params, True)
         # raw documents do not depend on the demo mode: wrappers of one model may share this cache

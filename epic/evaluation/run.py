@@ -84,8 +84,9 @@ class _Wrappers:
     """The mteb encoder of each spec; an epic model is loaded once and its document embeddings are
     shared by all of its modes (retrieval corpora are encoded once per model)."""
 
-    def __init__(self, epic_tasks: dict, examples_dir: str | Path | None, batch_size: int):
+    def __init__(self, epic_tasks: dict, examples_dir: str | Path | None, batch_size: int, mixed_precision: str):
         self.epic_tasks, self.examples_dir, self.batch_size = epic_tasks, examples_dir, batch_size
+        self.mixed_precision = mixed_precision
         self.loaded: dict[str, object] = {}
         self.documents: dict[str, dict] = {}
 
@@ -99,7 +100,9 @@ class _Wrappers:
             return RandomMtebEncoder()
         key = json.dumps([spec.path, spec.overrides], sort_keys=True)
         if key not in self.loaded:
-            self.loaded[key] = EpicEncoder.from_pretrained(spec.path, **spec.overrides)
+            self.loaded[key] = EpicEncoder.from_pretrained(
+                spec.path, mixed_precision=self.mixed_precision, **spec.overrides
+            )
         return EpicMtebEncoder(
             self.loaded[key], f"epic/{spec.label.split(' · ')[0].replace(' ', '_')}", spec.demo_mode,
             spec.n_demos, spec.demo_selection, self.examples_dir, self.epic_tasks, self.batch_size,
@@ -116,8 +119,10 @@ def evaluate_specs(
     examples_dir: str | Path | None = None,
     batch_size: int = 32,
     quiet: bool = False,
+    mixed_precision: str = "none",
 ) -> dict[str, dict[str, float]]:
-    """Scores ``{label: {task: main score}}``; also writes the summary files into ``output``."""
+    """Scores ``{label: {task: main score}}``; also writes the summary files into ``output``.
+    ``mixed_precision`` (none | bf16 | auto): the epic models' compute precision (see ``EpicEncoder``)."""
     import datasets
     import mteb
     from mteb.cache import ResultCache
@@ -125,7 +130,7 @@ def evaluate_specs(
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     fresh_tasks, epic_tasks = _task_source(suite, tasks, scale)
-    cache, wrap = ResultCache(output), _Wrappers(epic_tasks, examples_dir, batch_size)
+    cache, wrap = ResultCache(output), _Wrappers(epic_tasks, examples_dir, batch_size, mixed_precision)
     scores: dict[str, dict[str, float]] = {}
     logging.getLogger("mteb").setLevel(logging.ERROR)
     datasets.disable_progress_bars()
