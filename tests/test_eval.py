@@ -179,3 +179,16 @@ def test_demonstrations_drawn_from_an_mteb_train_split():
     assert demos and all(d.query in train for d in demos)  # from the train split only
     assert demos == demos_from_train_split(MockClassificationTask(), n=8)  # deterministic
     assert demos_from_train_split(MockPairClassificationTask()) == []  # no train split: none, never test data
+
+
+def test_one_epic_model_is_held_at_a_time_and_reused_by_its_modes(tiny_dir, tmp_path):
+    from epic import EpicEncoder
+    from epic.evaluation.run import EvalSpec, _Wrappers
+
+    EpicEncoder.from_pretrained(tiny_dir, device="cpu").save_pretrained(tmp_path / "other")
+    wrap = _Wrappers({}, None, 8, "none")
+    a0 = wrap(EvalSpec("a · zero-shot", "epic", str(tiny_dir), "none", 0)).model
+    a1 = wrap(EvalSpec("a · 2 demos", "epic", str(tiny_dir), "embedding", 2)).model
+    assert a1 is a0 and len(wrap.loaded) == 1  # the same model object serves both modes
+    b = wrap(EvalSpec("b · zero-shot", "epic", str(tmp_path / "other"), "none", 0)).model
+    assert b is not a0 and list(wrap.loaded.values()) == [b]  # the previous model was let go

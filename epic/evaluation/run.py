@@ -81,8 +81,8 @@ def _task_source(suite: str, tasks: list[str] | None, scale: int) -> tuple[Calla
 
 
 class _Wrappers:
-    """The mteb encoder of each spec; an epic model is loaded once and its document embeddings are
-    shared by all of its modes (retrieval corpora are encoded once per model)."""
+    """The mteb encoder of each spec; an epic model is loaded once for its consecutive specs and its
+    document embeddings are shared by all of its modes (retrieval corpora are encoded once per model)."""
 
     def __init__(self, epic_tasks: dict, examples_dir: str | Path | None, batch_size: int, mixed_precision: str):
         self.epic_tasks, self.examples_dir, self.batch_size = epic_tasks, examples_dir, batch_size
@@ -100,6 +100,7 @@ class _Wrappers:
             return RandomMtebEncoder()
         key = json.dumps([spec.path, spec.overrides], sort_keys=True)
         if key not in self.loaded:
+            self.loaded.clear()  # one model in memory at a time: a model's modes are evaluated one after another
             self.loaded[key] = EpicEncoder.from_pretrained(
                 spec.path, mixed_precision=self.mixed_precision, **spec.overrides
             )
@@ -144,6 +145,7 @@ def evaluate_specs(
             # would otherwise make a model's score depend on the evaluation order
             result = mteb.evaluate(wrapper, fresh_tasks(), cache=cache, show_progress_bar=False, co2_tracker=False)
         scores[spec.label] = {r.task_name: float(r.main_score) for r in result.task_results}
+        del wrapper  # before the next spec loads its model
     write_summary(scores, output, {t.metadata.name: t.metadata.main_score for t in fresh_tasks()})
     return scores
 
