@@ -31,12 +31,15 @@ class ServeConfig:
     body_timeout_s: float = 30.0  # the whole body must arrive within this; else 408
     max_connections: int = 256  # concurrent connections (uvicorn limit_concurrency); beyond it: 503
     api_key: str | None = None  # require "Authorization: Bearer KEY" (also from $EPIC_API_KEY)
+    mixed_precision: str = "none"  # none | bf16 | auto (bf16 matmuls where native: ~1.7x faster on such CPUs)
 
     def __post_init__(self) -> None:
         for name in ("max_inputs", "max_chars", "max_body_bytes", "max_batch_texts", "max_queue", "batch_size",
                      "max_connections"):  # fmt: skip
             if getattr(self, name) < 1:
                 raise ValueError(f"ServeConfig.{name} must be >= 1, got {getattr(self, name)}")
+        if self.mixed_precision not in ("none", "bf16", "auto"):
+            raise ValueError(f"ServeConfig.mixed_precision must be none, bf16 or auto, got {self.mixed_precision!r}")
         if not self.body_timeout_s > 0 or self.max_wait_ms < 0:
             raise ValueError("ServeConfig.body_timeout_s must be > 0 and max_wait_ms >= 0")
 

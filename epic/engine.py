@@ -30,7 +30,8 @@ def bf16_is_native(device: torch.device) -> bool:
     AVX512-BF16 or AMX): there bf16 autocast runs ~1.8x faster than fp32; elsewhere it is emulated, slower."""
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
-    return device.type == "cpu" and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # private: absent in some torch builds
+    return device.type == "cpu" and any(getattr(torch.cpu, name, lambda: False)() for name in probes)
 
 
 def compute_dtype(mixed_precision: str, device: torch.device) -> torch.dtype | None:

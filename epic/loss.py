@@ -50,12 +50,18 @@ def info_nce(
     temperature: float = 0.02,
     in_batch_negatives: bool = True,
     cross_device: bool = False,
+    false_negative_margin: float | None = None,
+    stats: dict | None = None,
 ) -> torch.Tensor:
     """Mean InfoNCE over the local queries.
 
     queries, positives: (B, d); negatives: (B, H, d) hard negatives of each query, or None.
     ``in_batch_negatives=False`` keeps only each query's own positive and hard negatives (for data
     where other queries' positives may be true matches, e.g. classification labels).
+    ``false_negative_margin``: leave out of a query's denominator every candidate whose cosine to it
+    exceeds its positive's by more than this (likely a false negative: another correct answer, as in
+    the improved contrastive loss of GTE / Qwen3-Embedding); ``stats["false_negatives"]`` gets the share
+    of candidates left out.
     """
     b, d = queries.shape
     q = F.normalize(queries.float(), dim=-1)
@@ -70,8 +76,17 @@ def info_nce(
         n = gather_with_grad(n) if n is not None else None
     total = p.shape[0]
     cands = p if n is None else torch.cat([p, n.reshape(-1, d)])
-    scores = q @ cands.T / temperature
+    sims = q @ cands.T
+    scores = sims / temperature
     labels = torch.arange(b, device=q.device) + offset
+    if false_negative_margin is not None:
+        rows = torch.arange(b, device=q.device)
+        positive = sims.detach()[rows, labels]
+        false = sims.detach() > positive[:, None] + false_negative_margin
+        false[rows, labels] = False
+        scores = scores.masked_fill(false, float("-inf"))
+        if stats is not None:
+            stats["false_negatives"] = false.float().mean().item()
     if not in_batch_negatives:
         allowed = torch.zeros_like(scores, dtype=torch.bool)
         rows = torch.arange(b, device=q.device)

@@ -110,10 +110,13 @@ class Objective:
             icl.append(p.query(batch.queries[i], task.instruction, soft_demos=soft, limit=c.query_max_length))
         return StepInputs(base, icl, rows, b, h, batch.task.in_batch_negatives)
 
-    def _nce(self, inp: StepInputs, cross_device: bool) -> Callable[..., torch.Tensor]:
+    def _nce(
+        self, inp: StepInputs, cross_device: bool, stats: dict | None = None, mask_false_negatives: bool = True
+    ) -> Callable[..., torch.Tensor]:
+        margin = self.cfg.false_negative_margin if mask_false_negatives else None
         return partial(
             info_nce, temperature=self.logit_scale(), in_batch_negatives=inp.in_batch_negatives,
-            cross_device=cross_device,
+            cross_device=cross_device, false_negative_margin=margin, stats=stats,
         )  # fmt: skip
 
     @staticmethod
@@ -136,13 +139,13 @@ class Objective:
         zero-shot term). The formula is the same whatever the demo draw, so every process issues the
         same collectives even when none of its queries drew a demonstration.
         """
-        c = self.cfg
+        c, masked = self.cfg, {}
         nce = self._nce(inp, c.cross_device_negatives and self.world_size > 1)
         q0, pos, neg = self.split_base(E, inp)
-        loss = nce(self.with_demos(q0, QI, inp), pos, neg)
+        loss = nce(self.with_demos(q0, QI, inp), pos, neg, stats=masked)
         if c.mode == "epic" and c.zero_shot_loss:
             loss = loss + nce(q0, pos, neg)
-        metrics = batch_geometry(q0, pos, neg)
+        metrics = {**batch_geometry(q0, pos, neg), **masked}
         if QI is not None:
             rows = torch.tensor(inp.icl_rows, device=E.device)
             metrics["demo_cos"] = F.cosine_similarity(QI.detach(), q0[rows].detach(), dim=-1).mean().item()

@@ -216,7 +216,7 @@ def serve(model_path: str | None, task_file: str | None, host: str, port: int, c
             stacklevel=2,
         )
     tasks = load_tasks(task_file) if task_file else {}
-    model = EpicEncoder.from_pretrained(model_path)
+    model = EpicEncoder.from_pretrained(model_path, mixed_precision=config.mixed_precision)
     name = "epic-default" if model_path in (None, "default") else Path(model_path).name  # never the path
     app = create_app(model, tasks, name, config)
     uvicorn.run(app, host=host, port=port, timeout_graceful_shutdown=30, limit_concurrency=config.max_connections)

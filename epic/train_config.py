@@ -49,6 +49,7 @@ class TrainConfig:
     hard_negatives: int = 1
     temperature: float = 0.05  # InfoNCE τ (start value when learned); 0.02 is overconfident on centred vectors
     learn_temperature: bool = False  # a learned logit scale, clamped to temperatures in [0.01, 1]
+    false_negative_margin: float | None = None  # mask candidates scoring > positive's cosine + this (e.g. 0.1)
     temperature_lr: float = 0.02  # its own lr: at the model's lr a log-scale would barely move in a run
     lr: float = 1e-4
     warmup_steps: int = 0
@@ -123,9 +124,9 @@ RANGES = {
     "num_layers": (1, None, False), "query_max_length": (1, None, False), "passage_max_length": (1, None, False),
     "demo_max_length": (1, None, False), "grad_cache_chunk": (1, None, False), "save_every": (0, None, False),
     "log_every": (1, None, False), "eval_examples": (0, None, False), "eval_every": (0, None, False),
-    "threads": (1, None, False), "pooled_stats_examples": (2, None, False),
+    "threads": (1, None, False), "pooled_stats_examples": (2, None, False), "false_negative_margin": (0, 2, False),
 }  # fmt: skip
-OPTIONAL = {"train_top_layers", "num_layers", "grad_cache_chunk", "threads"}
+OPTIONAL = {"train_top_layers", "num_layers", "grad_cache_chunk", "threads", "false_negative_margin"}
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 # what a resumed run may change: the budget and the bookkeeping, never what defines the trajectory
 CHANGEABLE_ON_RESUME = {"max_steps", "output", "model_dir", "save_every", "log_every", "eval_every", "report_to",

@@ -87,7 +87,7 @@ def validation_losses(objective: Objective, validation: dict[str, list[TrainBatc
         for batch in batches:
             inp = objective.prepare(batch)
             E, QI = objective.forward(inp)
-            nce = objective._nce(inp, cross_device=False)
+            nce = objective._nce(inp, cross_device=False, mask_false_negatives=False)  # comparable across recipes
             q0, pos, neg = objective.split_base(E, inp)
             zs.append(nce(q0, pos, neg).item())
             top1.append(batch_geometry(q0, pos, neg)["top1"])

@@ -95,6 +95,25 @@ def test_the_log_has_a_validation_curve_and_step_signals(tmp_path, tiny_dir, mod
     assert evals[-1]["eval_loss"] != evals[0]["eval_loss"]  # training moved it
 
 
+def test_false_negative_masking_is_logged_and_changes_nothing_when_nothing_is_masked(tmp_path, tiny_dir):
+    def losses(name: str, **kw) -> list[dict]:
+        Trainer(_config(tmp_path / name, tiny_dir, mode="epic", max_steps=2, eval_every=0, **kw)).train()
+        return read_log(tmp_path / name / "run" / "train_log.jsonl")[0]
+
+    plain, wide, tight = (
+        losses("plain"),
+        losses("wide", false_negative_margin=1.99),
+        losses("tight", false_negative_margin=0.0),
+    )
+    assert [r["loss"] for r in wide] == [r["loss"] for r in plain]  # no cosine exceeds another's by 1.99
+    assert "false_negatives" not in plain[0] and all(r["false_negatives"] == 0 for r in wide)
+    assert any(r["false_negatives"] > 0 for r in tight)  # an untrained model ranks some negatives first
+    assert [r["loss"] for r in tight] != [r["loss"] for r in plain]
+    # the validation loss is the plain InfoNCE whatever the masking: at step 0 the same model scores the same
+    first = [read_log(tmp_path / n / "run" / "train_log.jsonl")[1][0]["eval_loss"] for n in ("plain", "tight")]
+    assert first[0] == first[1]
+
+
 def test_the_validation_set_does_not_depend_on_the_seed(tmp_path, tiny_dir):
     # LoRA starts as the identity, so at step 0 two seeds score the same model on the same batches
     a = Trainer(_config(tmp_path / "a", tiny_dir, seed=1)).evaluate()

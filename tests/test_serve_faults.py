@@ -148,3 +148,19 @@ def test_binding_beyond_loopback_without_a_key_warns(tiny, monkeypatch):
         warnings.simplefilter("error")
         serve_module.serve(None, None, "0.0.0.0", 8080, config)
     assert config.api_key == "k"
+
+
+def test_serve_loads_the_model_in_the_configured_precision(tiny, monkeypatch):
+    import uvicorn
+
+    import epic.serve as serve_module
+
+    asked = {}
+    monkeypatch.setattr(
+        serve_module.EpicEncoder, "from_pretrained", staticmethod(lambda *a, **k: asked.update(k) or tiny)
+    )
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    serve_module.serve(None, None, "127.0.0.1", 8080, ServeConfig(mixed_precision="auto"))
+    assert asked == {"mixed_precision": "auto"}
+    with pytest.raises(ValueError, match="ServeConfig.mixed_precision must be none, bf16 or auto, got 'fp16'"):
+        ServeConfig(mixed_precision="fp16")

@@ -18,17 +18,21 @@ from epic.train import TrainConfig, Trainer
 from epic.train_data import load_train_data
 
 
-def naive_info_nce(q, p, n, t, in_batch=True):
+def naive_info_nce(q, p, n, t, in_batch=True, margin=None):
     q, p = torch.nn.functional.normalize(q, dim=-1), torch.nn.functional.normalize(p, dim=-1)
     n = torch.nn.functional.normalize(n, dim=-1) if n is not None else None
     total = 0.0
     for i in range(q.shape[0]):
         if in_batch:
-            cands = [p[j] for j in range(p.shape[0])] + ([x for row in n for x in row] if n is not None else [])
+            cands = [p[j] for j in range(p.shape[0]) if j != i] + (
+                [x for row in n for x in row] if n is not None else []
+            )
         else:
-            cands = [p[i]] + ([x for x in n[i]] if n is not None else [])
-        logits = torch.stack([q[i] @ c / t for c in cands])
-        total += -(logits[i if in_batch else 0] - torch.logsumexp(logits, 0))
+            cands = [x for x in n[i]] if n is not None else []
+        if margin is not None:  # a negative scoring above the positive by more than the margin is left out
+            cands = [c for c in cands if q[i] @ c <= q[i] @ p[i] + margin]
+        logits = torch.stack([q[i] @ c / t for c in [p[i], *cands]])
+        total += -(logits[0] - torch.logsumexp(logits, 0))
     return total / q.shape[0]
 
 
@@ -40,6 +44,21 @@ def test_info_nce_matches_naive_reference(h, in_batch):
     n = torch.randn(5, h, 8, generator=g) if h else None
     got = info_nce(q, p, n, temperature=0.05, in_batch_negatives=in_batch)
     torch.testing.assert_close(got, naive_info_nce(q, p, n, 0.05, in_batch), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("h", [0, 3])
+@pytest.mark.parametrize("in_batch", [True, False])
+def test_false_negative_margin_leaves_out_candidates_scoring_above_the_positive(h, in_batch):
+    g = torch.Generator().manual_seed(10 + h)
+    q, p = torch.randn(6, 8, generator=g), torch.randn(6, 8, generator=g)
+    n = torch.randn(6, h, 8, generator=g) if h else None
+    if not in_batch and not h:
+        return  # nothing but the positive to leave out
+    stats: dict = {}
+    got = info_nce(q, p, n, temperature=0.05, in_batch_negatives=in_batch, false_negative_margin=0.1, stats=stats)
+    torch.testing.assert_close(got, naive_info_nce(q, p, n, 0.05, in_batch, margin=0.1), rtol=1e-5, atol=1e-5)
+    plain = info_nce(q, p, n, temperature=0.05, in_batch_negatives=in_batch)
+    assert 0 < stats["false_negatives"] < 1 and got.item() < plain.item()  # random vectors: some are left out
 
 
 def test_two_processes_equal_one_with_cross_device_and_hard_negatives(tmp_path):
