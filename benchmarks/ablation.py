@@ -62,8 +62,8 @@ def run_variant(
     if mode != "contrastive":
         demo_mode = "embedding" if mode == "epic" else "text"
         specs.append(EvalSpec(f"{name} · {n_demos} demos", "epic", str(final), demo_mode, n_demos))
-    precision = overrides.get("mixed_precision", CPU_RECIPE["mixed_precision"])  # evaluated as trained
-    return evaluate_specs(specs, run / "eval", quiet=True, mixed_precision=precision)
+    # evaluated as the quickstart evaluates (bf16 where native), whatever the training precision
+    return evaluate_specs(specs, run / "eval", quiet=True, mixed_precision=QuickstartConfig.eval_precision)
 
 
 def parse_variant(spec: str) -> tuple[str, dict]:

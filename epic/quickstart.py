@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-# The CPU recipe: LoRA on the top 16 of 30 layers for 45 steps, short sequences, a learning rate that
+# The CPU recipe: LoRA on the top 16 of 30 layers (30 steps in the quickstart), short sequences, a learning rate that
 # leaves the chance-level loss plateau within the budget. Against the top 8 for 60 steps (about the same
 # wall-clock) it scored +3.1 zero-shot and +4.4 with demonstrations over two seeds, and made
 # demonstrations help (docs/study.md, section 6b). Demo vectors keep their gradient (the library
@@ -34,16 +34,16 @@ CPU_RECIPE = dict(
     template="eol",
     pooled_stats="center",
     temperature=0.05,
-    eval_examples=16,  # a fixed validation batch per task, scored at steps 0, 15, 30 and 45
+    eval_examples=16,  # a fixed validation batch per task, scored at steps 0, 15 and 30
     eval_every=15,  # each pass costs ~25 s on 2 cores: every 5 steps was 11 passes, 4.6 min per model
-    # bf16 matmuls over fp32 weights where the CPU computes bf16 natively (AVX512-BF16, AMX): ~1.8x faster
-    # training and evaluation; elsewhere fp32 (docs/study.md §8f)
-    mixed_precision="auto",
+    # training computes in fp32: bf16 autocast made EPIC's steps ~1.7x faster on this CPU but its validation
+    # loss fell a third as far (docs/study.md §8f); the evaluation runs in bf16 (QuickstartConfig.eval_precision)
+    mixed_precision="none",
 )
 GPU_RECIPE = dict(
     lora_r=32, lora_alpha=64, query_max_length=256, passage_max_length=256, demo_max_length=256,
     hard_negatives=7, lr=1e-4, warmup_steps=100, gradient_checkpointing=True,
-    template="eol", pooled_stats="center", temperature=0.05, eval_examples=64, eval_every=50, mixed_precision="auto",
+    template="eol", pooled_stats="center", temperature=0.05, eval_examples=64, eval_every=50,
 )  # fmt: skip
 
 
@@ -51,7 +51,7 @@ GPU_RECIPE = dict(
 class QuickstartConfig:
     output: str = "runs/quickstart"
     model: str | None = None  # backbone (default: the embedded SmolLM2-135M)
-    steps: int = 45  # per model, EPIC and the baseline alike; 36 min in all on 2 cores (docs/results.md)
+    steps: int = 30  # per model, EPIC and the baseline alike; fits 25 min on 2 cores (docs/results.md)
     batch_size: int = 16
     gpu: bool = False  # the bge-en-icl-sized recipe and 10x the steps, for a GPU
     n_demos: int = 3
@@ -59,29 +59,27 @@ class QuickstartConfig:
     seed: int = 42
     skip_peer: bool = False
     train_top_layers: int | None = None  # LoRA on the top N layers (default: the recipe's)
-    mixed_precision: str | None = None  # none | bf16 | auto, for training and evaluation (default: the recipe's)
+    eval_precision: str = "auto"  # none | bf16 | auto: the evaluation's compute (bf16 where native: ~1.6x faster)
 
 
-def untrained_start(cfg: QuickstartConfig, data: Path, recipe: dict, out: Path) -> Path:
-    """The untrained backbone as training starts from it: the recipe's prompt template, pooling and pooled
-    statistics (fitted on the same training text as the trained models), saved once as a model folder."""
+def untrained_start(cfg: QuickstartConfig, recipe: dict, trained: Path, out: Path) -> Path:
+    """The untrained backbone as training starts from it: the recipe's prompt template and pooling, and the
+    pooled statistics the training run fitted before its first step (read from the trained model: the
+    same statistics, not refitted), saved once as a model folder."""
+    from safetensors.torch import load_file
+
     from .model import EpicEncoder
-    from .train import TrainConfig, pooled_stats_prompts
-    from .train_data import load_train_data
+    from .model_io import POOLED_STATS_FILE
+    from .train import TrainConfig
 
     target = out / "untrained-start"
     if not (target / "epic_config.json").is_file():
         tc = TrainConfig(**recipe)
         model = EpicEncoder.from_pretrained(
-            cfg.model, device="cpu", mixed_precision=tc.mixed_precision, template=tc.template, pooling=tc.pooling,
-            pooled_stats=tc.pooled_stats,
-        )  # fmt: skip
+            cfg.model, device="cpu", template=tc.template, pooling=tc.pooling, pooled_stats=tc.pooled_stats
+        )
         if tc.pooled_stats != "none":
-            prompts = pooled_stats_prompts(
-                model, load_train_data(data), tc.pooled_stats_examples, cfg.seed, tc.query_max_length,
-                tc.passage_max_length,
-            )  # fmt: skip
-            model.fit_pooled_stats(prompts)
+            model.pooled_stats.load_state_dict(load_file(str(trained / POOLED_STATS_FILE)))
         model.save_pretrained(target)
     return target
 
@@ -131,8 +129,8 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
     timings["data"] = time.perf_counter() - t0
 
     recipe = GPU_RECIPE if cfg.gpu else CPU_RECIPE
-    chosen = {"train_top_layers": cfg.train_top_layers, "mixed_precision": cfg.mixed_precision}
-    recipe = {**recipe, **{k: v for k, v in chosen.items() if v is not None}}
+    if cfg.train_top_layers is not None:
+        recipe = {**recipe, "train_top_layers": cfg.train_top_layers}
     steps = cfg.steps * (10 if cfg.gpu else 1)
     models = {"epic": out / "model", "contrastive": out / "baseline"}
     _train_both(cfg, data, recipe, steps, models, timings)
@@ -141,14 +139,16 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
     _say("4/4 evaluating on the offline suite (BBC News, Rotten Tomatoes); results are reused on rerun")
     specs = [
         EvalSpec("untrained · zero-shot", "epic", cfg.model, "none", 0),
-        EvalSpec("untrained-start · zero-shot", "epic", str(untrained_start(cfg, data, recipe, out)), "none", 0),
+        EvalSpec(
+            "untrained-start · zero-shot", "epic", str(untrained_start(cfg, recipe, models["epic"], out)), "none", 0
+        ),
         EvalSpec("contrastive · zero-shot", "epic", str(models["contrastive"]), "none", 0),
         EvalSpec("EPIC · zero-shot", "epic", str(models["epic"]), "none", 0),
         EvalSpec(f"EPIC · {cfg.n_demos} demos", "epic", str(models["epic"]), "embedding", cfg.n_demos),
     ]
     if not cfg.skip_peer:
         specs.append(EvalSpec("all-MiniLM-L6-v2", "st", str(minilm_path())))
-    scores = evaluate_specs(specs, out / "eval", mixed_precision=recipe["mixed_precision"])
+    scores = evaluate_specs(specs, out / "eval", mixed_precision=cfg.eval_precision)
     record_in_model_cards(specs, scores, "offline")
     timings["eval"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - start  # this invocation: stages finished earlier are skipped
@@ -191,7 +191,8 @@ def _report(cfg, table, scores, timings, logs, steps, recipe) -> str:
         f"EPIC and the contrastive baseline with the same data, steps and recipe: `{recipe}`.",
         "Evaluation: the offline suite (docs/suite.md); EPIC demonstrations are the task's fixed train-split "
         "demonstrations, injected as embeddings.",
-        f"Compute precision (training and evaluation): {_precision(recipe['mixed_precision'])}.",
+        f"Compute precision: training {_precision(recipe.get('mixed_precision', 'none'))}, "
+        f"evaluation {_precision(cfg.eval_precision)}.",
         "",
         table,
         "",

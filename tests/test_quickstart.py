@@ -33,6 +33,12 @@ def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
     assert (
         len(re.findall(r"validation loss [\d.]+ -> [\d.]+ \(x[\d.]+ of step 0", report)) == 2
     )  # each model's learning curve, from its held-out batches
+    # the untrained start carries the statistics the EPIC run fitted before its first step, exactly
+    from safetensors.torch import load_file
+
+    start, trained = (load_file(str(out / d / "pooled_stats.safetensors")) for d in ("untrained-start", "model"))
+    assert start.keys() == trained.keys() and all((start[k] == trained[k]).all() for k in start)
+    assert "Compute precision: training fp32 (none), evaluation" in report
     card = (out / "model" / "README.md").read_text()  # the measured scores reach the model card
     for task, value in scores["EPIC · zero-shot"].items():
         assert f"| offline suite · zero-shot | {task} | {100 * value:.1f} |" in card

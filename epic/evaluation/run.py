@@ -144,7 +144,8 @@ def evaluate_specs(
             # fresh task objects per model: mteb tasks carry RNG state (clustering bootstrap samples) that
             # would otherwise make a model's score depend on the evaluation order
             result = mteb.evaluate(wrapper, fresh_tasks(), cache=cache, show_progress_bar=False, co2_tracker=False)
-        scores[spec.label] = {r.task_name: float(r.main_score) for r in result.task_results}
+        # to the 6 digits mteb stores: a rerun that reads the stored results prints the same table
+        scores[spec.label] = {r.task_name: round(float(r.main_score), 6) for r in result.task_results}
         del wrapper  # before the next spec loads its model
     write_summary(scores, output, {t.metadata.name: t.metadata.main_score for t in fresh_tasks()})
     return scores
