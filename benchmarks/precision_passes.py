@@ -1,0 +1,72 @@
+"""Which pass of an EPIC step loses learning in bf16? Trains the quickstart's CPU recipe (seed 42, the
+first ``--stop`` of 45 steps, so the schedule is the 45-step one) with the base pass (queries, positives,
+negatives) and the ICL pass (queries with soft demonstrations) each in fp32 or bf16, and prints the
+validation loss, always computed in fp32 so that the runs compare (docs/study.md §8f).
+
+    python benchmarks/precision_passes.py --name fp32 --base none --icl none --threads 1
+    python benchmarks/precision_passes.py --name bf16 --base bf16 --icl bf16 --threads 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import torch
+
+from epic.builddata import default_train_data
+from epic.config_io import from_dict
+from epic.objective import Objective
+from epic.quickstart import CPU_RECIPE
+from epic.telemetry import read_log
+from epic.train import TrainConfig, Trainer
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--name", required=True)
+    p.add_argument("--base", choices=["none", "bf16"], default="none")
+    p.add_argument("--icl", choices=["none", "bf16"], default="none")
+    p.add_argument("--mode", default="epic")
+    p.add_argument("--stop", type=int, default=15)
+    p.add_argument("--out", default="runs/precision")
+    p.add_argument("--threads", type=int, default=1)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    validating = [False]
+    embed, evaluate = Objective.embed, Trainer.evaluate
+
+    def embed_in(self: Objective, prompts, table=None):  # the ICL pass is the one with a vector table
+        bf16 = (a.icl if table is not None else a.base) == "bf16" and not validating[0]
+        self.model.compute_dtype = torch.bfloat16 if bf16 else None
+        return embed(self, prompts, table)
+
+    def evaluate_fp32(self: Trainer) -> dict:
+        validating[0] = True
+        try:
+            return evaluate(self)
+        finally:
+            validating[0] = False
+
+    Objective.embed, Trainer.evaluate = embed_in, evaluate_fp32
+    run = Path(a.out) / a.name
+    cfg = from_dict(TrainConfig, {
+        **CPU_RECIPE, "data": str(default_train_data()), "max_steps": 45, "batch_size": 16, "seed": 42,
+        "output": str(run), "quiet": True, "mode": a.mode, "mixed_precision": "none", "eval_every": a.stop,
+    })  # fmt: skip
+
+    def stop(trainer: Trainer, record: dict) -> None:
+        if trainer.step >= a.stop:
+            steps, evals = read_log(run / "train_log.jsonl")
+            seconds = sorted(r["seconds"] for r in steps)
+            curve = [(r["step"], round(r["eval_loss"], 4), round(r.get("eval_loss_demos", 0), 4)) for r in evals]
+            print(json.dumps({"name": a.name, "evals": curve, "median_step_s": seconds[len(seconds) // 2]}))
+            os._exit(0)  # the rest of the 45-step schedule is not needed
+
+    Trainer(cfg).train(callback=stop)
+
+
+if __name__ == "__main__":
+    main()
