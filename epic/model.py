@@ -54,10 +54,9 @@ class EpicEncoder(nn.Module):
             projector = DemoProjector(self.hidden_size, config.projection, config.center, token_norm)
         self.projector = projector
         self.pooled_stats = PooledStats(self.hidden_size, config.pooled_stats)
+        c = config
         self.prompts = PromptBuilder(
-            tokenizer, config.max_length, config.demo_max_length, config.demo_markers, config.vectors_per_demo,
-            config.template,
-        )  # fmt: skip
+            tokenizer, c.max_length, c.demo_max_length, c.demo_markers, c.vectors_per_demo, c.template)  # fmt: skip
         self.demo_memory = demos.DemoMemory()
         self.compute_dtype: torch.dtype | None = None  # bf16 autocast (from_pretrained's mixed_precision)
         self.training_record: dict | None = None  # set by the trainer; saved as training.json, shown in the card
@@ -80,9 +79,7 @@ class EpicEncoder(nn.Module):
 
         ``overrides`` set :class:`EpicConfig` fields for a fresh backbone (e.g. ``projection="mlp"``);
         for a saved epic model only inference fields (``n_demos``, ``demo_mode``, …) may change.
-        ``mixed_precision``: ``"bf16"`` runs the backbone's matmuls in bf16 over the loaded weights
-        (~1.8x faster on a CPU with AVX512-BF16 or AMX; pooled vectors within ~1e-4 cosine of fp32),
-        ``"auto"`` does so only where bf16 is native, ``"none"`` (default) computes in the weights' dtype.
+        ``mixed_precision`` (none | bf16 | auto: where native): bf16 matmuls over the loaded weights.
         """
         device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         dtype = dtype or (torch.bfloat16 if device.type == "cuda" else torch.float32)
@@ -92,7 +89,6 @@ class EpicEncoder(nn.Module):
             config = model_io.read_config(root, overrides)
             model = cls(*model_io.load_parts(root, config, dtype, device), config)
             model_io.load_state(model, root)
-            model.compute_dtype = compute
         else:
             if root is not None and not root.is_dir():
                 raise FileNotFoundError(f"{root}: no such model folder")
@@ -102,15 +98,14 @@ class EpicEncoder(nn.Module):
             config.fingerprint = f"{config.backbone}:{json.dumps(dataclasses.asdict(config), sort_keys=True)}"
             backbone = load_backbone(resolve_backbone(config.backbone), config.num_layers, dtype, device=device)
             model = cls(*backbone, config)
-            model.compute_dtype = compute
-            if config.center:
+            if config.center:  # in the weights' precision, whatever the compute: the centre is the model's
                 model.calibrate()
+        model.compute_dtype = compute
         return model.to(device).eval()
 
     def save_pretrained(self, path: str | Path, merge_lora: bool = False, backbone_state: dict | None = None) -> None:
-        """Save config, weights (full, or LoRA adapter over the recorded base), projector, tokenizer,
-        card; atomically (a crash never leaves half a model). ``backbone_state``: the full weights
-        when the backbone holds only this process's shards (sharded training)."""
+        """Save config, weights (or LoRA adapter), projector, tokenizer, card; atomically. ``backbone_state``:
+        the full weights when the backbone holds only this process's shards (sharded training)."""
         self.config.fingerprint = model_io.save_model(self, path, merge_lora, backbone_state).fingerprint
         self.demo_memory.invalidate()
 
@@ -142,10 +137,9 @@ class EpicEncoder(nn.Module):
         """Fit the pooled statistics (``pooled_stats`` = center | standardize) on prompts of training text."""
         kind, self.pooled_stats.kind = self.pooled_stats.kind, "none"  # the raw pooled vectors
         try:
-            raw = engine.pooled(self, prompts)
+            self.pooled_stats.fit(engine.pooled(self, prompts))
         finally:
             self.pooled_stats.kind = kind
-        self.pooled_stats.fit(raw)
         self.demo_memory.invalidate()  # cached demonstration vectors were pooled before
 
     # -- demonstrations (epic.demos) -------------------------------------------------------------
