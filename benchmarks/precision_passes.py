@@ -18,7 +18,7 @@ import torch
 
 from epic.builddata import default_train_data
 from epic.config_io import from_dict
-from epic.objective import Objective
+from epic.model import EpicEncoder
 from epic.quickstart import CPU_RECIPE
 from epic.telemetry import read_log
 from epic.train import TrainConfig, Trainer
@@ -36,11 +36,11 @@ def main() -> None:
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     validating = [False]
-    embed, evaluate = Objective.embed, Trainer.evaluate
+    embed, evaluate = EpicEncoder.embed, Trainer.evaluate
 
-    def embed_in(self: Objective, prompts, table=None):  # the ICL pass is the one with a vector table
+    def embed_in(self: EpicEncoder, prompts, table=None):  # the ICL pass is the one with a vector table
         bf16 = (a.icl if table is not None else a.base) == "bf16" and not validating[0]
-        self.model.compute_dtype = torch.bfloat16 if bf16 else None
+        self.compute_dtype = torch.bfloat16 if bf16 else None
         return embed(self, prompts, table)
 
     def evaluate_fp32(self: Trainer) -> dict:
@@ -50,7 +50,7 @@ def main() -> None:
         finally:
             validating[0] = False
 
-    Objective.embed, Trainer.evaluate = embed_in, evaluate_fp32
+    EpicEncoder.embed, Trainer.evaluate = embed_in, evaluate_fp32
     run = Path(a.out) / a.name
     cfg = from_dict(TrainConfig, {
         **CPU_RECIPE, "data": str(default_train_data()), "max_steps": 45, "batch_size": 16, "seed": 42,

@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from .data import Task
+from .engine import MIXED_PRECISION
 
 
 @dataclass
@@ -38,7 +39,7 @@ class ServeConfig:
                      "max_connections"):  # fmt: skip
             if getattr(self, name) < 1:
                 raise ValueError(f"ServeConfig.{name} must be >= 1, got {getattr(self, name)}")
-        if self.mixed_precision not in ("none", "bf16", "auto"):
+        if self.mixed_precision not in MIXED_PRECISION:
             raise ValueError(f"ServeConfig.mixed_precision must be none, bf16 or auto, got {self.mixed_precision!r}")
         if not self.body_timeout_s > 0 or self.max_wait_ms < 0:
             raise ValueError("ServeConfig.body_timeout_s must be > 0 and max_wait_ms >= 0")

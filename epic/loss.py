@@ -78,9 +78,9 @@ def info_nce(
     cands = p if n is None else torch.cat([p, n.reshape(-1, d)])
     sims = q @ cands.T
     scores = sims / temperature
-    labels = torch.arange(b, device=q.device) + offset
+    rows = torch.arange(b, device=q.device)
+    labels = rows + offset
     if false_negative_margin is not None:
-        rows = torch.arange(b, device=q.device)
         positive = sims.detach()[rows, labels]
         false = sims.detach() > positive[:, None] + false_negative_margin
         false[rows, labels] = False
@@ -89,7 +89,6 @@ def info_nce(
             stats["false_negatives"] = false.float().mean().item()
     if not in_batch_negatives:
         allowed = torch.zeros_like(scores, dtype=torch.bool)
-        rows = torch.arange(b, device=q.device)
         allowed[rows, labels] = True
         for j in range(h):
             allowed[rows, total + labels * h + j] = True

@@ -376,9 +376,9 @@ def test_bf16_mixed_precision_keeps_fp32_master_weights_and_optimizer_state(tmp_
     model = trainer.model
     assert model.compute_dtype == torch.bfloat16  # the trainer set the model's compute precision
     with torch.no_grad():
-        mixed = objective.embed(inp.base)  # under bf16 autocast
+        mixed = model.embed(inp.base)  # under bf16 autocast
         model.compute_dtype = None
-        exact = objective.embed(inp.base)
+        exact = model.embed(inp.base)
     rel = ((mixed - exact).norm() / exact.norm()).item()
     assert 1e-5 < rel < 5e-2, rel  # bf16 rounding: computed in bf16, and close
     with pytest.raises(ValueError, match="fp32 master weights"):
