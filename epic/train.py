@@ -77,6 +77,8 @@ class Trainer:
         self.model = model if model is not None else self._load_model()
         compute = compute_dtype(config.mixed_precision, self.model.device)
         self.model.compute_dtype = None if config.sharding == "fsdp" else compute  # FSDP casts by itself
+        validation = compute_dtype(config.eval_precision or config.mixed_precision, self.model.device)
+        self.eval_dtype = None if config.sharding == "fsdp" else validation
         self._fit_pooled_stats()
         make_trainable(self.model, config)
         self.fsdp = shard_backbone(self.model.backbone, compute) if config.sharding == "fsdp" else None
@@ -164,8 +166,13 @@ class Trainer:
         }
 
     def evaluate(self) -> dict:
-        """Validation losses at the current weights (:func:`epic.validation.validation_losses`)."""
-        return validation_losses(self.objective, self.validation, self.step)
+        """Validation losses at the current weights (:func:`epic.validation.validation_losses`), computed
+        in ``eval_precision``: the passes take no gradient, so bf16 there leaves training as it is."""
+        training, self.model.compute_dtype = self.model.compute_dtype, self.eval_dtype
+        try:
+            return validation_losses(self.objective, self.validation, self.step)
+        finally:
+            self.model.compute_dtype = training
 
     # -- the loop -----------------------------------------------------------------------------------
     def train(self, callback=None) -> Path:

@@ -82,6 +82,7 @@ class TrainConfig:
     log_every: int = 1
     eval_examples: int = 0  # held out of training per task (docs: the learning curve); 0 = none
     eval_every: int = 0  # validation loss at step 0 and every N steps (0 = only at the end)
+    eval_precision: str | None = None  # the validation passes' compute (none | bf16 | auto); None = mixed_precision
     report_to: str = "none"  # none | tensorboard (scalars in OUTPUT/tensorboard)
     merge_lora: bool = False
     resume: bool = False
@@ -91,7 +92,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         """Every field checked by name before anything loads: a bad value is an error, never a NaN run."""
         choices = {"mode": MODES, "report_to": REPORT_TO, "dtype": DTYPES, "mixed_precision": MIXED_PRECISION,
-                   "sharding": ("none", "fsdp")}  # fmt: skip
+                   "sharding": ("none", "fsdp"), "eval_precision": (None, *MIXED_PRECISION)}  # fmt: skip
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TrainConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
@@ -129,8 +130,8 @@ RANGES = {
 OPTIONAL = {"train_top_layers", "num_layers", "grad_cache_chunk", "threads", "false_negative_margin"}
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 # what a resumed run may change: the budget and the bookkeeping, never what defines the trajectory
-CHANGEABLE_ON_RESUME = {"max_steps", "output", "model_dir", "save_every", "log_every", "eval_every", "report_to",
-                        "merge_lora", "resume", "threads", "quiet", "skip_bad_lines"}  # fmt: skip
+CHANGEABLE_ON_RESUME = {"max_steps", "output", "model_dir", "save_every", "log_every", "eval_every", "eval_precision",
+                        "report_to", "merge_lora", "resume", "threads", "quiet", "skip_bad_lines"}  # fmt: skip
 
 
 def resume_conflicts(saved: dict, current: TrainConfig) -> list[str]:

@@ -259,3 +259,21 @@ def test_centred_vectors_of_the_fitted_texts_have_zero_mean(tiny_dir):
     with torch.no_grad():
         pooled = engine.pooled(model, prompts, batch_size=4)
     assert pooled.mean(0).abs().max() < 1e-4 and pooled.abs().max() > 1e-2
+
+
+def test_bf16_validation_changes_the_curve_not_the_training(tmp_path, tiny_dir):
+    from safetensors.torch import load_file
+
+    def run(name: str, **kw) -> tuple[list[dict], list[dict], dict]:
+        Trainer(_config(tmp_path / name, tiny_dir, mode="epic", max_steps=3, eval_every=1, **kw)).train()
+        steps, evals = read_log(tmp_path / name / "run" / "train_log.jsonl")
+        weights = load_file(str(next((tmp_path / name / "run" / "model").rglob("*.safetensors"))))
+        return steps, evals, weights
+
+    fp32, bf16 = run("fp32"), run("bf16", eval_precision="bf16")
+    assert [r["loss"] for r in fp32[0]] == [r["loss"] for r in bf16[0]]  # the same steps, to the bit
+    assert fp32[2].keys() == bf16[2].keys() and all(torch.equal(fp32[2][k], bf16[2][k]) for k in fp32[2])
+    gaps = [abs(a["eval_loss"] - b["eval_loss"]) for a, b in zip(fp32[1], bf16[1], strict=True)]
+    assert all(0 < g < 0.05 for g in gaps)  # computed in bf16: close to fp32, not equal
+    with pytest.raises(ValueError, match=r"TrainConfig.eval_precision must be one of \(None, 'none', 'bf16', 'auto'\)"):
+        _config(tmp_path, tiny_dir, eval_precision="fp16")
