@@ -33,7 +33,7 @@ from collections import defaultdict
 from pathlib import Path
 
 WORDNET_DIR = Path("/usr/share/wordnet")
-GCIDE_DIR = Path("/usr/share/dictd")
+DICTD_DIR = Path("/usr/share/dictd")  # dictd databases: GCIDE and FOLDOC
 INSTALL_HINT = "apt-get install -y wordnet-base dict-gcide dict-foldoc"
 BUILD_VERSION = 2  # bump when the builder changes, so cached sets are rebuilt
 
@@ -106,7 +106,7 @@ def _clean_gcide(body: str) -> tuple[str, bool]:
     return "", webster
 
 
-def read_gcide(folder: Path = GCIDE_DIR) -> list[tuple[str, str, bool]]:
+def read_gcide(folder: Path = DICTD_DIR) -> list[tuple[str, str, bool]]:
     """``(headword, first definition, from_webster)`` for single-word alphabetic headwords."""
     index, data = folder / "gcide.index", folder / "gcide.dict.dz"
     if not index.is_file() or not data.is_file():
@@ -131,7 +131,7 @@ def _clean_foldoc(paragraph: str) -> str:
     return " ".join(re.sub(r"[{}]", "", text).split())
 
 
-def read_foldoc(folder: Path = GCIDE_DIR) -> list[tuple[str, str, list[str]]]:
+def read_foldoc(folder: Path = DICTD_DIR) -> list[tuple[str, str, list[str]]]:
     """``(term, subject, paragraphs)`` of every FOLDOC entry with text of its own (not a pure
     cross-reference), without the subject tag, dates, "See also" lines and bracketed sources."""
     index, data = folder / "foldoc.index", folder / "foldoc.dict.dz"
