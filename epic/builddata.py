@@ -106,21 +106,28 @@ def _clean_gcide(body: str) -> tuple[str, bool]:
     return "", webster
 
 
-def read_gcide(folder: Path = DICTD_DIR) -> list[tuple[str, str, bool]]:
-    """``(headword, first definition, from_webster)`` for single-word alphabetic headwords."""
-    index, data = folder / "gcide.index", folder / "gcide.dict.dz"
+def _read_dictd(folder: Path, name: str, label: str) -> tuple[list[tuple[str, int, int]], bytes]:
+    """A dictd database: its index as ``(headword, offset, length)`` in file order, and its text."""
+    index, data = folder / f"{name}.index", folder / f"{name}.dict.dz"
     if not index.is_file() or not data.is_file():
-        raise FileNotFoundError(f"{index} is missing: install GCIDE with `{INSTALL_HINT}`")
-    blob = gzip.open(data).read()
-    seen, out = set(), []
+        raise FileNotFoundError(f"{index} is missing: install {label} with `{INSTALL_HINT}`")
+    entries = []
     for line in index.open(encoding="utf-8"):
         word, off, size = line.rstrip("\n").split("\t")
+        entries.append((word, _b64(off), _b64(size)))
+    return entries, gzip.open(data).read()
+
+
+def read_gcide(folder: Path = DICTD_DIR) -> list[tuple[str, str, bool]]:
+    """``(headword, first definition, from_webster)`` for single-word alphabetic headwords."""
+    entries, blob = _read_dictd(folder, "gcide", "GCIDE")
+    seen, out = set(), []
+    for word, off, size in entries:
         key = word.lower()
         if not re.fullmatch(r"[a-z]{3,}", key) or key in seen:
             continue
         seen.add(key)
-        body = blob[_b64(off) : _b64(off) + _b64(size)].decode("utf-8", "replace")
-        definition, webster = _clean_gcide(body)
+        definition, webster = _clean_gcide(blob[off : off + size].decode("utf-8", "replace"))
         if definition:
             out.append((key, definition, webster))
     return out
@@ -134,17 +141,13 @@ def _clean_foldoc(paragraph: str) -> str:
 def read_foldoc(folder: Path = DICTD_DIR) -> list[tuple[str, str, list[str]]]:
     """``(term, subject, paragraphs)`` of every FOLDOC entry with text of its own (not a pure
     cross-reference), without the subject tag, dates, "See also" lines and bracketed sources."""
-    index, data = folder / "foldoc.index", folder / "foldoc.dict.dz"
-    if not index.is_file() or not data.is_file():
-        raise FileNotFoundError(f"{index} is missing: install FOLDOC with `{INSTALL_HINT}`")
-    blob = gzip.open(data).read()
+    entries, blob = _read_dictd(folder, "foldoc", "FOLDOC")
     seen, out = set(), []
-    for line in index.open(encoding="utf-8"):
-        word, off, size = line.rstrip("\n").split("\t")
+    for word, off, size in entries:
         if word.startswith("00-database") or (off, size) in seen:  # aliases share one entry
             continue
         seen.add((off, size))
-        head, *paras = re.split(r"\n\s*\n", blob[_b64(off) : _b64(off) + _b64(size)].decode("utf-8", "replace"))
+        head, *paras = re.split(r"\n\s*\n", blob[off : off + size].decode("utf-8", "replace"))
         paras = [p for p in paras if p.strip()]
         subject = re.match(r"\s*<([^>]*)>", paras[0]) if paras else None
         if subject is None:
