@@ -13,6 +13,7 @@ import statistics
 import torch
 
 from epic.evaluation.run import EvalSpec, evaluate_specs
+from epic.quickstart import QuickstartConfig
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -23,6 +24,7 @@ if __name__ == "__main__":
     p.add_argument("--demo-mode", default="embedding", help="embedding | text")
     p.add_argument("--out", default="runs/sweep")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--precision", default=QuickstartConfig.eval_precision, help="none | bf16 | auto (the quickstart's)")
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -33,7 +35,7 @@ if __name__ == "__main__":
     for k in [int(x) for x in a.compare_at.split(",") if x]:
         for sel in [s for s in a.selections.split(",") if s and s != "fixed"]:
             specs.append(EvalSpec(f"k={k} {sel}", "epic", a.model, a.demo_mode, k, sel))
-    scores = evaluate_specs(specs, a.out, quiet=True)
+    scores = evaluate_specs(specs, a.out, quiet=True, mixed_precision=a.precision)
     print("| demonstrations | suite mean |\n|---|---|")
     for label, s in scores.items():
         print(f"| {label} | {100 * statistics.mean(s.values()):.1f} |")

@@ -8,7 +8,7 @@ run sees exactly the batches the uninterrupted one would have.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,13 +18,15 @@ from .train_data import TrainData, TrainTask
 @dataclass
 class TrainBatch:
     """One process's share of a step: B queries of one task, their positive and H hard negatives,
-    and for each query the rows of the *other* pairs of this batch that serve as its demonstrations."""
+    and for each query the rows of the *other* pairs of this batch that serve as its demonstrations;
+    ``generic``: the queries whose with-demonstrations prompt carries the generic instruction."""
 
     task: TrainTask
     queries: list[str]
     positives: list[str]
     negatives: list[list[str]]
     demos: list[list[int]]
+    generic: list[bool] = field(default_factory=list)
 
 
 class TaskBatchPlan:
@@ -73,12 +75,14 @@ def make_batch(
     hard_negatives: int,
     max_demos: int,
     rank: int = 0,
+    instruction_dropout: float = 0.0,
 ) -> TrainBatch:
     """Materialise this rank's slice of the global batch for ``step``.
 
     Positives and hard negatives are drawn with an RNG keyed by (seed, step) over the *global* batch
     (so any number of processes sees the same examples); each query gets k ~ Uniform{0..K} demos from
-    the other pairs of its local batch, never its own.
+    the other pairs of its local batch, never its own; with probability ``instruction_dropout`` a query
+    with demos is marked to carry the generic instruction in its with-demonstrations prompt.
     """
     task_name, indices = plan.step(step)
     data = plan.data
@@ -109,4 +113,8 @@ def make_batch(
         others = [j for j in range(b) if j != i]
         k = int(demo_rng.integers(0, min(max_demos, len(others)) + 1))
         demos.append(demo_rng.choice(others, k, replace=False).tolist() if k else [])
-    return TrainBatch(data.tasks[task_name], queries, positives, negatives, demos)
+    generic = []
+    if instruction_dropout > 0:  # its own stream: the draws above stay those of a run without it
+        drop_rng = np.random.default_rng([plan.seed, step, rank, 13])
+        generic = [bool(d) and drop_rng.random() < instruction_dropout for d in demos]
+    return TrainBatch(data.tasks[task_name], queries, positives, negatives, demos, generic)

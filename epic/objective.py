@@ -28,6 +28,7 @@ from .batches import TrainBatch
 from .data import Demo
 from .loss import LogitScale, batch_geometry, info_nce
 from .model import EpicEncoder
+from .model_config import DEFAULT_INSTRUCTION
 from .prompt import Prompt
 from .train_config import TrainConfig
 
@@ -91,9 +92,10 @@ class Objective:
             if not demos or c.mode == "contrastive":
                 continue
             rows.append(i)
+            instruction = DEFAULT_INSTRUCTION if batch.generic and batch.generic[i] else task.instruction
             if c.mode == "text-icl":
                 text_demos = [Demo(batch.queries[j], batch.positives[j]) for j in demos]
-                icl.append(p.query(batch.queries[i], task.instruction, text_demos=text_demos, limit=c.query_max_length))
+                icl.append(p.query(batch.queries[i], instruction, text_demos=text_demos, limit=c.query_max_length))
                 continue
             for j in demos:
                 if j in sources:
@@ -104,7 +106,7 @@ class Objective:
                     sources[j] = [len(base)]
                     base += p.demo_vector_prompts(task, [Demo(batch.queries[j], batch.positives[j])])
             soft = [sources[j] for j in demos]
-            icl.append(p.query(batch.queries[i], task.instruction, soft_demos=soft, limit=c.query_max_length))
+            icl.append(p.query(batch.queries[i], instruction, soft_demos=soft, limit=c.query_max_length))
         return StepInputs(base, icl, rows, b, h, batch.task.in_batch_negatives)
 
     def _nce(
@@ -140,6 +142,8 @@ class Objective:
         nce = self._nce(inp, c.cross_device_negatives and self.world_size > 1)
         q0, pos, neg = self.split_base(E, inp)
         loss = nce(self.with_demos(q0, QI, inp), pos, neg, stats=masked)
+        if c.mode == "epic" and c.demo_loss_weight != 1.0:
+            loss = c.demo_loss_weight * loss
         if c.mode == "epic" and c.zero_shot_loss:
             loss = loss + nce(q0, pos, neg)
         metrics = {**batch_geometry(q0, pos, neg), **masked}

@@ -34,6 +34,9 @@ CPU_RECIPE = dict(
     template="eol",
     pooled_stats="center",
     temperature=0.05,
+    # half the queries with demonstrations carry the generic instruction instead of the task's, so the
+    # demonstrations are what tells the task (docs/study.md §8h: +0.4 zero-shot, +1.0 with demos, 3 seeds)
+    instruction_dropout=0.5,
     eval_examples=16,  # a fixed validation batch per task, scored at steps 0, 15 and 30
     eval_every=15,  # each pass costs ~25 s on 2 cores: every 5 steps was 11 passes, 4.6 min per model
     # training computes in fp32: bf16 autocast made EPIC's steps ~1.7x faster on this CPU but its validation

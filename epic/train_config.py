@@ -60,6 +60,11 @@ class TrainConfig:
     max_demos: int = 5  # K: each query gets k ~ Uniform{0..K} in-batch demonstrations
     detach_demos: bool = False
     zero_shot_loss: bool = True
+    # EPIC: weight of the with-demonstrations InfoNCE term; the zero-shot term keeps weight 1
+    demo_loss_weight: float = 1.0
+    # share of the queries with demonstrations whose prompt then carries the generic instruction instead
+    # of the task's, so that the demonstrations are what tells the task (EPIC, text ICL)
+    instruction_dropout: float = 0.0
     pooled_stats_examples: int = 256  # training examples (query and positive) the statistics are fitted on
     # what is trained
     lora: bool = True
@@ -120,7 +125,8 @@ RANGES = {
     "seed": (0, None, False), "max_steps": (1, None, False), "batch_size": (1, None, False),
     "hard_negatives": (0, None, False), "temperature": (0, None, True), "temperature_lr": (0, None, True),
     "lr": (0, None, True), "warmup_steps": (0, None, False), "weight_decay": (0, None, False),
-    "max_grad_norm": (0, None, False), "max_demos": (0, None, False), "lora_r": (1, None, False),
+    "max_grad_norm": (0, None, False), "max_demos": (0, None, False), "demo_loss_weight": (0, None, False),
+    "instruction_dropout": (0, 1, False), "lora_r": (1, None, False),
     "lora_alpha": (0, None, True), "lora_dropout": (0, 1, False), "train_top_layers": (1, None, False),
     "num_layers": (1, None, False), "query_max_length": (1, None, False), "passage_max_length": (1, None, False),
     "demo_max_length": (1, None, False), "grad_cache_chunk": (1, None, False), "save_every": (0, None, False),

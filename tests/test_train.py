@@ -14,6 +14,7 @@ from train_fixtures import write_train_set
 from epic.batches import TaskBatchPlan, make_batch
 from epic.data import DataError
 from epic.loss import info_nce
+from epic.model_config import DEFAULT_INSTRUCTION
 from epic.train import TrainConfig, Trainer
 from epic.train_data import load_train_data
 
@@ -95,6 +96,29 @@ def test_plan_is_task_homogeneous_deterministic_and_never_uses_own_pair(tmp_path
     assert seen_tasks == {"defs", "sents"}
     n = plan.batches_per_epoch
     assert [plan.step(s) for s in range(n)] != [plan.step(n + s) for s in range(n)]  # reshuffled every epoch
+
+
+def test_instruction_dropout_gives_some_demo_prompts_the_generic_instruction_only(tmp_path, tiny_dir):
+    trainer = Trainer(_config(tmp_path, tiny_dir, max_demos=3, instruction_dropout=0.5))
+    plain, counts = Trainer(_config(tmp_path, tiny_dir, max_demos=3, output=str(tmp_path / "plain"))), [0, 0]
+    for step in range(6):
+        batch, before = make_batch(trainer.plan, step, 1, 3, 0, 0.5), make_batch(plain.plan, step, 1, 3)
+        assert (batch.queries, batch.demos, batch.negatives) == (before.queries, before.demos, before.negatives)
+        assert make_batch(trainer.plan, step, 1, 3, 0, 0.5) == batch and not before.generic
+        assert not any(g for g, d in zip(batch.generic, batch.demos) if not d)  # only queries with demos
+        inp, ref = trainer.objective.prepare(batch), plain.objective.prepare(before)
+        assert [x.ids for x in inp.base] == [x.ids for x in ref.base]  # zero-shot prompts keep the task's
+        for row, prompt, prompt_before in zip(inp.icl_rows, inp.icl, ref.icl):
+            assert _instruction(prompt_before) == batch.task.instruction
+            assert _instruction(prompt) == (DEFAULT_INSTRUCTION if batch.generic[row] else batch.task.instruction)
+            assert [p.source for p in prompt.parts] == [p.source for p in prompt_before.parts]  # same soft slots
+            counts[batch.generic[row]] += 1
+    assert min(counts) > 0  # both kinds were drawn
+
+
+def _instruction(prompt) -> str:
+    (text,) = [p.text for p in prompt.parts if p.text.startswith("<instruct>")]
+    return text.removeprefix("<instruct>").split("\n")[0]
 
 
 def test_ranks_take_slices_of_the_same_global_batch(tmp_path):
@@ -245,6 +269,30 @@ def test_a_few_steps_lower_the_loss(tmp_path, tiny_dir, mode):
     assert all(math.isfinite(r["loss"]) and r["examples_per_s"] > 0 for r in log)
     if mode != "contrastive":
         assert any("demo_cos" in r for r in log)
+
+
+def test_demo_loss_weight_scales_the_with_demonstrations_term_only(tmp_path, tiny_dir):
+    """EPIC's loss is w * InfoNCE(with demos) + InfoNCE(zero-shot); at w = 0 a run trains exactly as the
+    contrastive baseline does (same batches, same weights after its steps)."""
+    trainer = Trainer(_config(tmp_path, tiny_dir, max_demos=3))
+    inp = trainer.objective.prepare(make_batch(trainer.plan, 0, 1, 3))
+    assert inp.icl
+    with torch.no_grad():
+        E, QI = trainer.objective.forward(inp)
+        losses = {}
+        for w in (0.0, 0.3, 1.0):
+            trainer.cfg.demo_loss_weight = w
+            losses[w] = trainer.objective.loss_from(E, QI, inp)[0].item()
+    zero_shot, with_demos = losses[0.0], losses[1.0] - losses[0.0]
+    assert with_demos > 0.01 and math.isclose(losses[0.3], zero_shot + 0.3 * with_demos, rel_tol=1e-5)
+    weights = []
+    for kw in (dict(mode="epic", demo_loss_weight=0.0), dict(mode="contrastive")):
+        run = Trainer(_config(tmp_path, tiny_dir, max_steps=3, output=str(tmp_path / kw["mode"]), **kw))
+        run.train()
+        weights.append(_trainable(run))
+    assert weights[0].keys() == weights[1].keys()
+    for name, w in weights[1].items():
+        assert torch.allclose(weights[0][name], w, atol=1e-6), name
 
 
 def test_resume_after_kill_reproduces_the_uninterrupted_run(tmp_path, tiny_dir):
