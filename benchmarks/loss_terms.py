@@ -30,7 +30,7 @@ def grad_norm(loss: torch.Tensor, inputs: list[torch.Tensor]) -> tuple[float, li
 
 def measure(objective: Objective, inp: StepInputs) -> dict:
     """The two terms' losses and gradients at the current weights, before the step's own backward."""
-    E, QI, _ = objective._forward(inp)
+    E, QI = objective.forward(inp)
     params = [p for p in objective.model.parameters() if p.requires_grad]
     nce = objective._nce(inp, cross_device=False)
     q0, pos, neg = objective.split_base(E, inp)
