@@ -142,10 +142,8 @@ class Objective:
         nce = self._nce(inp, c.cross_device_negatives and self.world_size > 1)
         q0, pos, neg = self.split_base(E, inp)
         loss = nce(self.with_demos(q0, QI, inp), pos, neg, stats=masked)
-        if c.mode == "epic" and c.demo_loss_weight != 1.0:
-            loss = c.demo_loss_weight * loss
-        if c.mode == "epic" and c.zero_shot_loss:
-            loss = loss + nce(q0, pos, neg)
+        if c.mode == "epic":
+            loss = c.demo_loss_weight * loss + (nce(q0, pos, neg) if c.zero_shot_loss else 0.0)
         metrics = {**batch_geometry(q0, pos, neg), **masked}
         if QI is not None:
             rows = torch.tensor(inp.icl_rows, device=E.device)
