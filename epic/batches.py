@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .data import Demo
 from .train_data import TrainData, TrainTask
 
 
 @dataclass
 class TrainBatch:
     """One process's share of a step: B queries of one task, their positive and H hard negatives,
-    and for each query the rows of the *other* pairs of this batch that serve as its demonstrations;
-    ``generic``: the queries whose with-demonstrations prompt carries the generic instruction."""
+    and for each query its demonstrations: rows of ``demo_pairs`` when it is set (pairs of the task
+    from outside the batch), else rows of the *other* pairs of this batch; ``generic``: the queries
+    whose with-demonstrations prompt carries the generic instruction."""
 
     task: TrainTask
     queries: list[str]
@@ -27,6 +29,7 @@ class TrainBatch:
     negatives: list[list[str]]
     demos: list[list[int]]
     generic: list[bool] = field(default_factory=list)
+    demo_pairs: list[Demo] = field(default_factory=list)
 
 
 class TaskBatchPlan:
@@ -76,13 +79,17 @@ def make_batch(
     max_demos: int,
     rank: int = 0,
     instruction_dropout: float = 0.0,
+    demo_source: str = "batch",
 ) -> TrainBatch:
     """Materialise this rank's slice of the global batch for ``step``.
 
     Positives and hard negatives are drawn with an RNG keyed by (seed, step) over the *global* batch
     (so any number of processes sees the same examples); each query gets k ~ Uniform{0..K} demos from
-    the other pairs of its local batch, never its own; with probability ``instruction_dropout`` a query
-    with demos is marked to carry the generic instruction in its with-demonstrations prompt.
+    the other pairs of its local batch, never its own (``demo_source="batch"``), or from K pairs of the
+    task drawn from outside the global batch, shared by the rank's queries as inference shares a task's
+    demos (``"outside"``: a demo's positive is then never one of the query's candidates); with
+    probability ``instruction_dropout`` a query with demos is marked to carry the generic instruction
+    in its with-demonstrations prompt.
     """
     task_name, indices = plan.step(step)
     data = plan.data
@@ -107,14 +114,37 @@ def make_batch(
     b = plan.local_size[task_name]
     sl = slice(rank * b, (rank + 1) * b)
     queries, positives, negatives = queries[sl], positives[sl], negatives[sl]
-    demo_rng = np.random.default_rng([plan.seed, step, rank, 11])
-    demos = []
-    for i in range(b):
-        others = [j for j in range(b) if j != i]
-        k = int(demo_rng.integers(0, min(max_demos, len(others)) + 1))
-        demos.append(demo_rng.choice(others, k, replace=False).tolist() if k else [])
+    outside = demo_source == "outside"
+    demo_pairs = _outside_pairs(plan, task_name, in_batch, max_demos, [plan.seed, step, rank, 17]) if outside else []
+    demos = _draw_demos(b, len(demo_pairs) if outside else None, max_demos, [plan.seed, step, rank, 11])
     generic = []
     if instruction_dropout > 0:  # its own stream: the draws above stay those of a run without it
         drop_rng = np.random.default_rng([plan.seed, step, rank, 13])
         generic = [bool(d) and drop_rng.random() < instruction_dropout for d in demos]
-    return TrainBatch(data.tasks[task_name], queries, positives, negatives, demos, generic)
+    return TrainBatch(data.tasks[task_name], queries, positives, negatives, demos, generic, demo_pairs)
+
+
+def _outside_pairs(plan: TaskBatchPlan, task: str, in_batch: set[int], k: int, key: list[int]) -> list[Demo]:
+    """Up to ``k`` (query, positive) pairs of ``task`` from outside the global batch."""
+    rng = np.random.default_rng(key)
+    pool = plan.by_task[task]
+    picked: list[int] = []
+    for j in rng.permutation(len(pool)):
+        if int(pool[j]) not in in_batch:
+            picked.append(int(pool[j]))
+            if len(picked) == k:
+                break
+    examples = [plan.data.examples[i] for i in picked]
+    return [Demo(ex.query, ex.pos[rng.integers(len(ex.pos))]) for ex in examples]
+
+
+def _draw_demos(b: int, pool: int | None, max_demos: int, key: list[int]) -> list[list[int]]:
+    """Each of ``b`` queries draws k ~ Uniform{0..K} distinct demos: rows of a shared pool of ``pool``
+    pairs, or (``pool=None``) other rows of the batch, never its own."""
+    rng = np.random.default_rng(key)
+    demos = []
+    for i in range(b):
+        others = list(range(pool)) if pool is not None else [j for j in range(b) if j != i]
+        k = int(rng.integers(0, min(max_demos, len(others)) + 1))
+        demos.append(rng.choice(others, k, replace=False).tolist() if k else [])
+    return demos

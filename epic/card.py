@@ -24,7 +24,7 @@ KNOWN_LICENSES = {"default": "apache-2.0"}
 SETTINGS = ("template", "pooling", "pooled_stats", "normalize", "projection", "demo_mode", "demo_selection",
             "n_demos", "vectors_per_demo", "demo_markers", "max_length", "lora")  # fmt: skip
 TRAINING_KEYS = ("mode", "max_steps", "batch_size", "lr", "warmup_steps", "temperature", "learn_temperature",
-                 "hard_negatives", "max_demos", "instruction_dropout", "lora", "lora_r", "lora_alpha",
+                 "hard_negatives", "max_demos", "demo_source", "instruction_dropout", "lora", "lora_r", "lora_alpha",
                  "train_top_layers", "seed")  # fmt: skip
 
 

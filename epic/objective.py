@@ -5,7 +5,8 @@ One step, batch of B pairs from one task (see ``../shared/EPIC.md``):
 1. ``E = f(base)`` over the zero-shot queries, positives and hard negatives (one forward).
 2. Query i gets k_i demos j != i of its batch. EPIC: soft slots whose vectors are rows of ``E``
    (``proj(E[q_j]), proj(E[p_j])``: no extra forward for the demos); text ICL: their text, in the
-   bge-en-icl format.
+   bge-en-icl format. With ``demo_source="outside"`` the demos are pairs of the task from outside the
+   batch, whose prompts join ``base`` (their rows of ``E`` are never scored).
 3. ``QI = f(query with demos)`` for the queries with k_i > 0; loss = InfoNCE(QI) (+ InfoNCE(q0) for
    EPIC's zero-shot term).
 
@@ -87,6 +88,8 @@ class Objective:
         base += [p.task_document(d, task, c.passage_max_length) for d in batch.positives]
         base += [p.task_document(n, task, c.passage_max_length) for negs in batch.negatives for n in negs]
         icl, rows = [], []
+        # the pairs the demos name: the batch's own, or pairs from outside it (their prompts join f(base))
+        pairs = batch.demo_pairs or [Demo(q, d) for q, d in zip(batch.queries, batch.positives, strict=True)]
         sources: dict[int, list[int]] = {}  # demo j -> rows of f(base) holding its vectors
         for i, demos in enumerate(batch.demos):
             if not demos or c.mode == "contrastive":
@@ -94,17 +97,17 @@ class Objective:
             rows.append(i)
             instruction = DEFAULT_INSTRUCTION if batch.generic and batch.generic[i] else task.instruction
             if c.mode == "text-icl":
-                text_demos = [Demo(batch.queries[j], batch.positives[j]) for j in demos]
-                icl.append(p.query(batch.queries[i], instruction, text_demos=text_demos, limit=c.query_max_length))
+                icl.append(p.query(batch.queries[i], instruction, text_demos=[pairs[j] for j in demos],
+                                   limit=c.query_max_length))  # fmt: skip
                 continue
             for j in demos:
                 if j in sources:
                     continue
-                if m.config.vectors_per_demo == 2:  # its query and positive rows are its demo-vector prompts
+                if m.config.vectors_per_demo == 2 and not batch.demo_pairs:  # its query and positive rows
                     sources[j] = [j, b + j]
                 else:
-                    sources[j] = [len(base)]
-                    base += p.demo_vector_prompts(task, [Demo(batch.queries[j], batch.positives[j])])
+                    sources[j] = list(range(len(base), len(base) + m.config.vectors_per_demo))
+                    base += p.demo_vector_prompts(task, [pairs[j]], c.query_max_length, c.passage_max_length)
             soft = [sources[j] for j in demos]
             icl.append(p.query(batch.queries[i], instruction, soft_demos=soft, limit=c.query_max_length))
         return StepInputs(base, icl, rows, b, h, batch.task.in_batch_negatives)

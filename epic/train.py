@@ -129,7 +129,9 @@ class Trainer:
     # -- one step ---------------------------------------------------------------------------------
     def train_step(self) -> dict:
         c = self.cfg
-        batch = make_batch(self.plan, self.step, c.hard_negatives, c.max_demos, self.rank, c.instruction_dropout)
+        batch = make_batch(
+            self.plan, self.step, c.hard_negatives, c.max_demos, self.rank, c.instruction_dropout, c.demo_source
+        )
         for group in self.optimizer.param_groups:
             group["lr"] = self.lr_at(self.step) * (c.temperature_lr / c.lr if group.get("scale_lr") else 1.0)
         t0 = time.perf_counter()

@@ -116,6 +116,37 @@ def test_instruction_dropout_gives_some_demo_prompts_the_generic_instruction_onl
     assert min(counts) > 0  # both kinds were drawn
 
 
+@pytest.mark.parametrize("vectors", [2, 1])
+def test_outside_demos_are_pairs_of_the_task_from_outside_the_batch(tmp_path, tiny_dir, vectors):
+    """demo_source=outside: each rank draws K pairs of the step's task outside the global batch (never a
+    query's candidate), its queries' demos are rows of them, and their vector prompts join f(base)
+    after the zero-shot rows, the same prompts an in-batch demo would have had."""
+    kw = dict(max_demos=3, vectors_per_demo=vectors)
+    trainer = Trainer(_config(tmp_path, tiny_dir, demo_source="outside", **kw))
+    plain = Trainer(_config(tmp_path, tiny_dir, output=str(tmp_path / "plain"), **kw))
+    c, prompts = trainer.cfg, trainer.model.prompts
+    for step in range(4):
+        batch, before = make_batch(trainer.plan, step, 1, 3, demo_source="outside"), make_batch(plain.plan, step, 1, 3)
+        assert batch == make_batch(trainer.plan, step, 1, 3, demo_source="outside")  # deterministic
+        assert (batch.queries, batch.positives, batch.negatives) == (before.queries, before.positives, before.negatives)
+        task_queries = {trainer.data.examples[i].query for i in trainer.plan.by_task[batch.task.name]}
+        _, global_batch = trainer.plan.step(step)
+        outside = task_queries - {trainer.data.examples[i].query for i in global_batch}
+        assert len(batch.demo_pairs) == 3 and all(d.query in outside for d in batch.demo_pairs)
+        assert not {d.response for d in batch.demo_pairs} & set(batch.positives)
+        assert all(set(d) <= {0, 1, 2} and len(set(d)) == len(d) for d in batch.demos) and any(batch.demos)
+        inp, ref = trainer.objective.prepare(batch), plain.objective.prepare(before)
+        fixed = len(batch.queries) * (2 + len(batch.negatives[0]))
+        assert [x.ids for x in inp.base[:fixed]] == [x.ids for x in ref.base[:fixed]]
+        order = list(dict.fromkeys(j for d in batch.demos for j in d))  # first use
+        pairs = [batch.demo_pairs[j] for j in order]
+        expected = prompts.demo_vector_prompts(batch.task.as_task(), pairs, c.query_max_length, c.passage_max_length)
+        assert [x.ids for x in inp.base[fixed:]] == [x.ids for x in expected]
+        for row, prompt in zip(inp.icl_rows, inp.icl, strict=True):
+            slots = [p.source for p in prompt.parts if p.source >= 0]
+            assert slots == [fixed + vectors * order.index(j) + v for j in batch.demos[row] for v in range(vectors)]
+
+
 def _instruction(prompt) -> str:
     (text,) = [p.text for p in prompt.parts if p.text.startswith("<instruct>")]
     return text.removeprefix("<instruct>").split("\n")[0]
@@ -251,10 +282,12 @@ def test_grad_cache_replays_dropout(tmp_path, tiny_dir, chunk):
         assert (ga[name] - gb[name]).norm() <= 1e-4 * ga[name].norm() + 1e-7, name
 
 
-@pytest.mark.parametrize("mode", ["epic", "text-icl", "contrastive"])
-def test_a_few_steps_lower_the_loss(tmp_path, tiny_dir, mode):
-    trainer = Trainer(_config(tmp_path, tiny_dir, mode=mode, max_steps=8, lora=False, lr=3e-3))
-    batch = make_batch(trainer.plan, 0, 1, 5)
+@pytest.mark.parametrize("mode, demo_source", [("epic", "batch"), ("epic", "outside"), ("text-icl", "outside"),
+                                               ("text-icl", "batch"), ("contrastive", "batch")])  # fmt: skip
+def test_a_few_steps_lower_the_loss(tmp_path, tiny_dir, mode, demo_source):
+    kw = dict(mode=mode, max_steps=8, lora=False, lr=3e-3, demo_source=demo_source)
+    trainer = Trainer(_config(tmp_path, tiny_dir, **kw))
+    batch = make_batch(trainer.plan, 0, 1, 5, demo_source=demo_source)
     inp = trainer.objective.prepare(batch)
 
     def fixed_loss():
