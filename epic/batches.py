@@ -87,7 +87,9 @@ def make_batch(
     (so any number of processes sees the same examples); each query gets k ~ Uniform{0..K} demos from
     the other pairs of its local batch, never its own (``demo_source="batch"``), or from K pairs of the
     task drawn from outside the global batch, shared by the rank's queries as inference shares a task's
-    demos (``"outside"``: a demo's positive is then never one of the query's candidates); with
+    demos (``"outside"``: a demo's positive is then never one of the query's candidates), or the first
+    k of those K pairs, the same demonstrations in the same order for every query as at inference
+    (``"shared"``); with
     probability ``instruction_dropout`` a query with demos is marked to carry the generic instruction
     in its with-demonstrations prompt.
     """
@@ -114,9 +116,11 @@ def make_batch(
     b = plan.local_size[task_name]
     sl = slice(rank * b, (rank + 1) * b)
     queries, positives, negatives = queries[sl], positives[sl], negatives[sl]
-    outside = demo_source == "outside"
+    outside = demo_source != "batch"
     demo_pairs = _outside_pairs(plan, task_name, in_batch, max_demos, [plan.seed, step, rank, 17]) if outside else []
     demos = _draw_demos(b, len(demo_pairs) if outside else None, max_demos, [plan.seed, step, rank, 11])
+    if demo_source == "shared":  # the first k of the same pairs, in the same order, for every query
+        demos = [list(range(len(d))) for d in demos]
     generic = []
     if instruction_dropout > 0:  # its own stream: the draws above stay those of a run without it
         drop_rng = np.random.default_rng([plan.seed, step, rank, 13])

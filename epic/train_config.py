@@ -58,7 +58,8 @@ class TrainConfig:
     encoder: EpicConfig = field(default_factory=training_encoder)
     # EPIC switches (EPIC.md)
     max_demos: int = 5  # K: each query gets k ~ Uniform{0..K} demonstrations
-    demo_source: str = "batch"  # batch: other pairs of the batch | outside: K pairs of the task from outside it
+    # batch: other pairs of the batch | outside: of K pairs of the task from outside it | shared: the first k of them
+    demo_source: str = "batch"
     detach_demos: bool = False
     zero_shot_loss: bool = True
     # EPIC: weight of the with-demonstrations InfoNCE term; the zero-shot term keeps weight 1
@@ -99,7 +100,7 @@ class TrainConfig:
         """Every field checked by name before anything loads: a bad value is an error, never a NaN run."""
         choices = {"mode": MODES, "report_to": REPORT_TO, "dtype": DTYPES, "mixed_precision": MIXED_PRECISION,
                    "sharding": ("none", "fsdp"), "eval_precision": (None, *MIXED_PRECISION),
-                   "demo_source": ("batch", "outside")}  # fmt: skip
+                   "demo_source": ("batch", "outside", "shared")}  # fmt: skip
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TrainConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")

@@ -116,18 +116,19 @@ def test_instruction_dropout_gives_some_demo_prompts_the_generic_instruction_onl
     assert min(counts) > 0  # both kinds were drawn
 
 
-@pytest.mark.parametrize("vectors", [2, 1])
-def test_outside_demos_are_pairs_of_the_task_from_outside_the_batch(tmp_path, tiny_dir, vectors):
+@pytest.mark.parametrize("vectors, source", [(2, "outside"), (1, "outside"), (2, "shared")])
+def test_outside_demos_are_pairs_of_the_task_from_outside_the_batch(tmp_path, tiny_dir, vectors, source):
     """demo_source=outside: each rank draws K pairs of the step's task outside the global batch (never a
     query's candidate), its queries' demos are rows of them, and their vector prompts join f(base)
-    after the zero-shot rows, the same prompts an in-batch demo would have had."""
+    after the zero-shot rows, the same prompts an in-batch demo would have had; shared: every query
+    takes the first k of them, in order."""
     kw = dict(max_demos=3, vectors_per_demo=vectors)
-    trainer = Trainer(_config(tmp_path, tiny_dir, demo_source="outside", **kw))
+    trainer = Trainer(_config(tmp_path, tiny_dir, demo_source=source, **kw))
     plain = Trainer(_config(tmp_path, tiny_dir, output=str(tmp_path / "plain"), **kw))
     c, prompts = trainer.cfg, trainer.model.prompts
     for step in range(4):
-        batch, before = make_batch(trainer.plan, step, 1, 3, demo_source="outside"), make_batch(plain.plan, step, 1, 3)
-        assert batch == make_batch(trainer.plan, step, 1, 3, demo_source="outside")  # deterministic
+        batch, before = make_batch(trainer.plan, step, 1, 3, demo_source=source), make_batch(plain.plan, step, 1, 3)
+        assert batch == make_batch(trainer.plan, step, 1, 3, demo_source=source)  # deterministic
         assert (batch.queries, batch.positives, batch.negatives) == (before.queries, before.positives, before.negatives)
         task_queries = {trainer.data.examples[i].query for i in trainer.plan.by_task[batch.task.name]}
         _, global_batch = trainer.plan.step(step)
@@ -135,6 +136,8 @@ def test_outside_demos_are_pairs_of_the_task_from_outside_the_batch(tmp_path, ti
         assert len(batch.demo_pairs) == 3 and all(d.query in outside for d in batch.demo_pairs)
         assert not {d.response for d in batch.demo_pairs} & set(batch.positives)
         assert all(set(d) <= {0, 1, 2} and len(set(d)) == len(d) for d in batch.demos) and any(batch.demos)
+        if source == "shared":
+            assert all(d == list(range(len(d))) for d in batch.demos) and len({len(d) for d in batch.demos}) > 1
         inp, ref = trainer.objective.prepare(batch), plain.objective.prepare(before)
         fixed = len(batch.queries) * (2 + len(batch.negatives[0]))
         assert [x.ids for x in inp.base[:fixed]] == [x.ids for x in ref.base[:fixed]]
