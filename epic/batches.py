@@ -89,9 +89,8 @@ def make_batch(
     task drawn from outside the global batch, shared by the rank's queries as inference shares a task's
     demos (``"outside"``: a demo's positive is then never one of the query's candidates), or the first
     k of those K pairs, the same demonstrations in the same order for every query as at inference
-    (``"shared"``); with
-    probability ``instruction_dropout`` a query with demos is marked to carry the generic instruction
-    in its with-demonstrations prompt.
+    (``"shared"``); with probability ``instruction_dropout`` a query with demos is marked to carry the
+    generic instruction in its with-demonstrations prompt.
     """
     task_name, indices = plan.step(step)
     data = plan.data

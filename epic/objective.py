@@ -5,8 +5,8 @@ One step, batch of B pairs from one task (see ``../shared/EPIC.md``):
 1. ``E = f(base)`` over the zero-shot queries, positives and hard negatives (one forward).
 2. Query i gets k_i demos j != i of its batch. EPIC: soft slots whose vectors are rows of ``E``
    (``proj(E[q_j]), proj(E[p_j])``: no extra forward for the demos); text ICL: their text, in the
-   bge-en-icl format. With ``demo_source="outside"`` the demos are pairs of the task from outside the
-   batch, whose prompts join ``base`` (their rows of ``E`` are never scored).
+   bge-en-icl format. With ``demo_source`` outside or shared the demos are pairs of the task from
+   outside the batch, whose prompts join ``base`` (their rows of ``E`` are never scored).
 3. ``QI = f(query with demos)`` for the queries with k_i > 0; loss = InfoNCE(QI) (+ InfoNCE(q0) for
    EPIC's zero-shot term).
 
