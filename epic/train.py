@@ -129,9 +129,8 @@ class Trainer:
     # -- one step ---------------------------------------------------------------------------------
     def train_step(self) -> dict:
         c = self.cfg
-        batch = make_batch(
-            self.plan, self.step, c.hard_negatives, c.max_demos, self.rank, c.instruction_dropout, c.demo_source
-        )
+        batch = make_batch(self.plan, self.step, c.hard_negatives, c.max_demos, rank=self.rank,
+                           instruction_dropout=c.instruction_dropout, demo_source=c.demo_source)  # fmt: skip
         for group in self.optimizer.param_groups:
             group["lr"] = self.lr_at(self.step) * (c.temperature_lr / c.lr if group.get("scale_lr") else 1.0)
         t0 = time.perf_counter()
