@@ -48,7 +48,7 @@ def markdown_table(headers: list[str], rows: list[list[object]]) -> str:
 
 def sample_texts(n: int, seed: int = 0, n_demos: int = 16) -> tuple[list[str], list[tuple[str, str]]]:
     """Real queries (WordNet example sentences) and (sentence, gloss) demonstrations, or a fallback."""
-    from epic.builddata import read_wordnet
+    from epic.sources import read_wordnet
 
     try:
         synsets = [s for s in read_wordnet() if s["examples"]]

@@ -63,7 +63,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 def cmd_data_build(args: argparse.Namespace) -> None:
     from .builddata import build
 
-    manifest = build(args.output, args.max_per_task, args.seed)
+    manifest = build(args.output, args.max_per_task, args.seed, tuple(filter(None, args.extra_sources.split(","))))
     total = sum(t["examples"] for t in manifest["tasks"].values())
     for name, t in manifest["tasks"].items():
         print(f"{name:18s} {t['examples']:>7,d} examples  ({t['type']})")
@@ -156,6 +156,7 @@ def _add_data(sub) -> None:
     dsub = p.add_subparsers(dest="data_command", required=True)
     b = dsub.add_parser("build", help="write the WordNet/GCIDE/FOLDOC training tasks as JSONL")
     b.add_argument("--output", default="data/train", type=Path)
+    b.add_argument("--extra-sources", default="foldoc", help="comma-separated: foldoc, jargon, devil (or '')")
     b.add_argument("--max-per-task", type=int, default=DEFAULT_MAX_PER_TASK)
     b.add_argument("--seed", type=int, default=0)
     b.set_defaults(func=cmd_data_build)

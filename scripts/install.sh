@@ -3,8 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-if ! [ -f /usr/share/wordnet/data.noun ] || ! [ -f /usr/share/dictd/gcide.index ] || ! [ -f /usr/share/dictd/foldoc.index ]; then
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wordnet-base dict-gcide dict-foldoc >/dev/null
+if ! [ -f /usr/share/wordnet/data.noun ] || ! [ -f /usr/share/dictd/gcide.index ] || ! [ -f /usr/share/dictd/foldoc.index ] \
+   || ! [ -f /usr/share/dictd/jargon.index ] || ! [ -f /usr/share/dictd/devil.index ]; then
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wordnet-base dict-gcide dict-foldoc dict-jargon dict-devil >/dev/null
 fi
 python -m pip install -q torch==2.13.0            # the CPU build; an unpinned torch pulls CUDA
 python -m pip install -q -e ".[eval,serve,dev,train]"
