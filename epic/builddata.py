@@ -104,6 +104,55 @@ def _foldoc_rows(entries: list[tuple[str, str, list[str]]], seed: int) -> dict[s
     return rows
 
 
+def _dictionary_rows(seed: int) -> dict[str, list[dict]]:
+    """The four WordNet and GCIDE tasks, which every set has."""
+    synsets, gcide = read_wordnet(), read_gcide()
+    senses = defaultdict(list)  # lemma -> glosses of its synsets
+    for s in synsets:
+        for w in s["lemmas"]:
+            senses[w.lower()].append(s["gloss"])
+    rows: dict[str, list[dict]] = {
+        "wn-example2def": [],
+        "wn-synonyms2def": [],
+        "gcide-word2def": [],
+        "def-paraphrase": [],
+    }
+    for s in synsets:
+        others = {g for w in s["lemmas"] for g in senses[w.lower()] if g != s["gloss"]}
+        others = sorted(others, key=lambda g: _stable_key(g, seed))
+        if s["examples"] and others:
+            rows["wn-example2def"].append({"query": s["examples"][0], "pos": [s["gloss"]], "neg": others[:7]})
+        if len(s["lemmas"]) >= 2:
+            first = [g for g in senses[s["lemmas"][0].lower()] if g != s["gloss"]]
+            rows["wn-synonyms2def"].append({"query": ", ".join(s["lemmas"][:4]), "pos": [s["gloss"]], "neg": first[:7]})
+    rows["gcide-word2def"] = _neighbour_rows([(word, definition) for word, definition, _ in gcide])
+    webster = {w: d for w, d, from_webster in gcide if from_webster}
+    for w, glosses in sorted(senses.items()):
+        if len(glosses) == 1 and w in webster and glosses[0].lower() != webster[w].lower():
+            rows["def-paraphrase"].append({"query": glosses[0], "pos": [webster[w]], "neg": []})
+    return rows
+
+
+def _write_task(out: Path, name: str, items: list[dict], max_per_task: int, seed: int) -> dict:
+    """Write one task's JSONL; returns its manifest entry."""
+    # a deterministic, order-independent sample: sort by a seeded hash of the query
+    items = sorted(items, key=lambda r: _stable_key(r["query"] + r["pos"][0], seed))[:max_per_task]
+    seen_pos, unique = set(), []
+    for r in items:  # one example per positive: a repeated positive would be a false in-batch negative
+        if r["pos"][0] not in seen_pos:
+            seen_pos.add(r["pos"][0])
+            unique.append({**r, "task": name})
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in unique)
+    (out / f"{name}.jsonl").write_text(text, encoding="utf-8")
+    instruction, kind = TASKS[name]
+    return {
+        "examples": len(unique),
+        "instruction": instruction,
+        "type": kind,
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+    }
+
+
 def build(
     output: str | Path,
     max_per_task: int = DEFAULT_MAX_PER_TASK,
@@ -121,52 +170,17 @@ def build(
     if out.exists() and not out.is_dir():
         raise FileExistsError(f"--output {out} is a file; the training set is a folder of JSONL files")
     out.mkdir(parents=True, exist_ok=True)
-    synsets = read_wordnet()
-    gcide = read_gcide()
-    senses = defaultdict(list)  # lemma -> glosses of its synsets
-    for s in synsets:
-        for w in s["lemmas"]:
-            senses[w.lower()].append(s["gloss"])
-
-    tasks = {n: t for n, t in TASKS.items() if _source(n) not in EXTRA_SOURCES or _source(n) in extra_sources}
-    rows: dict[str, list[dict]] = {name: [] for name in tasks}
-    for s in synsets:
-        others = {g for w in s["lemmas"] for g in senses[w.lower()] if g != s["gloss"]}
-        others = sorted(others, key=lambda g: _stable_key(g, seed))
-        if s["examples"] and others:
-            rows["wn-example2def"].append({"query": s["examples"][0], "pos": [s["gloss"]], "neg": others[:7]})
-        if len(s["lemmas"]) >= 2:
-            first = [g for g in senses[s["lemmas"][0].lower()] if g != s["gloss"]]
-            rows["wn-synonyms2def"].append({"query": ", ".join(s["lemmas"][:4]), "pos": [s["gloss"]], "neg": first[:7]})
-    rows["gcide-word2def"] = _neighbour_rows([(word, definition) for word, definition, _ in gcide])
-    webster = {w: d for w, d, from_webster in gcide if from_webster}
-    for w, glosses in sorted(senses.items()):
-        if len(glosses) == 1 and w in webster and glosses[0].lower() != webster[w].lower():
-            rows["def-paraphrase"].append({"query": glosses[0], "pos": [webster[w]], "neg": []})
+    rows = _dictionary_rows(seed)
     if "foldoc" in extra_sources:
         rows.update(_foldoc_rows(read_foldoc(), seed))
     if "jargon" in extra_sources:
         rows.update(_jargon_rows(read_jargon()))
     if "devil" in extra_sources:
         rows["devil-word2def"] = _neighbour_rows(read_devil())
-
+    tasks = {n: t for n, t in TASKS.items() if _source(n) not in EXTRA_SOURCES or _source(n) in extra_sources}
     manifest = {"seed": seed, "max_per_task": max_per_task, "extra_sources": list(extra_sources), "tasks": {}}
-    for name, items in rows.items():
-        # a deterministic, order-independent sample: sort by a seeded hash of the query
-        items = sorted(items, key=lambda r: _stable_key(r["query"] + r["pos"][0], seed))[:max_per_task]
-        seen_pos, unique = set(), []
-        for r in items:  # one example per positive: a repeated positive would be a false in-batch negative
-            if r["pos"][0] not in seen_pos:
-                seen_pos.add(r["pos"][0])
-                unique.append({**r, "task": name})
-        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in unique)
-        (out / f"{name}.jsonl").write_text(text, encoding="utf-8")
-        manifest["tasks"][name] = {
-            "examples": len(unique),
-            "instruction": TASKS[name][0],
-            "type": TASKS[name][1],
-            "sha256": hashlib.sha256(text.encode()).hexdigest(),
-        }
+    for name in tasks:
+        manifest["tasks"][name] = _write_task(out, name, rows[name], max_per_task, seed)
     task_lines = ["tasks:"]
     for name, (instruction, kind) in tasks.items():
         task_lines.append(f"  - name: {name}\n    instruction: {json.dumps(instruction)}\n    type: {kind}")
