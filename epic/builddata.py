@@ -61,10 +61,6 @@ EXTRA_SOURCES = ("foldoc", "jargon", "devil")  # beside WordNet and GCIDE, which
 DEFAULT_EXTRA_SOURCES = ("foldoc",)
 
 
-def _source(task: str) -> str:
-    return task.split("-")[0]
-
-
 def _stable_key(text: str, seed: int) -> str:
     return hashlib.sha256(f"{seed}:{text}".encode()).hexdigest()
 
@@ -111,12 +107,7 @@ def _dictionary_rows(seed: int) -> dict[str, list[dict]]:
     for s in synsets:
         for w in s["lemmas"]:
             senses[w.lower()].append(s["gloss"])
-    rows: dict[str, list[dict]] = {
-        "wn-example2def": [],
-        "wn-synonyms2def": [],
-        "gcide-word2def": [],
-        "def-paraphrase": [],
-    }
+    rows: dict[str, list[dict]] = {"wn-example2def": [], "wn-synonyms2def": [], "def-paraphrase": []}
     for s in synsets:
         others = {g for w in s["lemmas"] for g in senses[w.lower()] if g != s["gloss"]}
         others = sorted(others, key=lambda g: _stable_key(g, seed))
@@ -177,13 +168,14 @@ def build(
         rows.update(_jargon_rows(read_jargon()))
     if "devil" in extra_sources:
         rows["devil-word2def"] = _neighbour_rows(read_devil())
-    tasks = {n: t for n, t in TASKS.items() if _source(n) not in EXTRA_SOURCES or _source(n) in extra_sources}
     manifest = {"seed": seed, "max_per_task": max_per_task, "extra_sources": list(extra_sources), "tasks": {}}
-    for name in tasks:
+    for name in (n for n in TASKS if n in rows):  # TASKS' order, the chosen sources' tasks
         manifest["tasks"][name] = _write_task(out, name, rows[name], max_per_task, seed)
     task_lines = ["tasks:"]
-    for name, (instruction, kind) in tasks.items():
-        task_lines.append(f"  - name: {name}\n    instruction: {json.dumps(instruction)}\n    type: {kind}")
+    for name, task in manifest["tasks"].items():
+        task_lines.append(
+            f"  - name: {name}\n    instruction: {json.dumps(task['instruction'])}\n    type: {task['type']}"
+        )
     (out / "tasks.yaml").write_text("\n".join(task_lines) + "\n")
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

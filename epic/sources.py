@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 WORDNET_DIR = Path("/usr/share/wordnet")
@@ -75,6 +76,18 @@ def _read_dictd(folder: Path, name: str, label: str) -> tuple[list[tuple[str, in
     return entries, gzip.open(data).read()
 
 
+def _dictd_entries(folder: Path, name: str, label: str) -> Iterator[tuple[str, str]]:
+    """``(headword, text)`` of each entry once, in index order: aliases share an entry (the first
+    headword names it) and the database's own ``00-database…`` records are left out."""
+    entries, blob = _read_dictd(folder, name, label)
+    seen = set()
+    for word, off, size in entries:
+        if re.match(r"00-?database", word) or (off, size) in seen:
+            continue
+        seen.add((off, size))
+        yield word, blob[off : off + size].decode("utf-8", "replace")
+
+
 def read_gcide(folder: Path = DICTD_DIR) -> list[tuple[str, str, bool]]:
     """``(headword, first definition, from_webster)`` for single-word alphabetic headwords."""
     entries, blob = _read_dictd(folder, "gcide", "GCIDE")
@@ -98,13 +111,9 @@ def _clean_links(paragraph: str) -> str:
 def read_foldoc(folder: Path = DICTD_DIR) -> list[tuple[str, str, list[str]]]:
     """``(term, subject, paragraphs)`` of every FOLDOC entry with text of its own (not a pure
     cross-reference), without the subject tag, dates, "See also" lines and bracketed sources."""
-    entries, blob = _read_dictd(folder, "foldoc", "FOLDOC")
-    seen, out = set(), []
-    for word, off, size in entries:
-        if word.startswith("00-database") or (off, size) in seen:  # aliases share one entry
-            continue
-        seen.add((off, size))
-        head, *paras = re.split(r"\n\s*\n", blob[off : off + size].decode("utf-8", "replace"))
+    out = []
+    for _, text in _dictd_entries(folder, "foldoc", "FOLDOC"):
+        head, *paras = re.split(r"\n\s*\n", text)
         paras = [p for p in paras if p.strip()]
         subject = re.match(r"\s*<([^>]*)>", paras[0]) if paras else None
         if subject is None:
@@ -127,13 +136,9 @@ def read_jargon(folder: Path = DICTD_DIR) -> list[tuple[str, list[str]]]:
     """``(term, paragraphs)`` of every Jargon File entry with text of its own, in index order, without
     the bracketed etymology, sense numbers, parts of speech, "See ..." lines and fragments under 20
     characters; entries left with nothing (pure cross-references) are left out."""
-    entries, blob = _read_dictd(folder, "jargon", "the Jargon File")
-    seen, out = set(), []
-    for word, off, size in entries:
-        if word.startswith("00") or (off, size) in seen:  # the database's own records; aliases
-            continue
-        seen.add((off, size))
-        head, *paras = re.split(r"\n\s*\n", blob[off : off + size].decode("utf-8", "replace"))
+    out = []
+    for _, text in _dictd_entries(folder, "jargon", "the Jargon File"):
+        head, *paras = re.split(r"\n\s*\n", text)
         kept = [JARGON_LABELS.sub("", _clean_links(p)) for p in paras]
         kept = [p for p in kept if len(p) >= 20 and not p.startswith(NOT_TEXT)]  # not "(also on drugs)"
         if kept:
@@ -147,15 +152,11 @@ DEVIL_HEAD = re.compile(r"[A-Z][A-Z' -]*,\s*(?:[a-z]+\.\s*)+(?:(?:and|or)\s+(?:[
 def read_devil(folder: Path = DICTD_DIR) -> list[tuple[str, str]]:
     """``(word, definition)`` from *The Devil's Dictionary*: the first paragraph after "WORD, n."; the
     verses and anecdotes that follow are left out, as are the ~15 entries whose head does not parse."""
-    entries, blob = _read_dictd(folder, "devil", "The Devil's Dictionary")
-    seen, out = set(), []
-    for word, off, size in entries:
-        if (off, size) in seen:  # "CONFIDANT, CONFIDANTE": one entry under two headwords
-            continue
-        seen.add((off, size))
-        first = blob[off : off + size].decode("utf-8", "replace").strip().split("\n\n")[0]
+    out = []
+    for word, text in _dictd_entries(folder, "devil", "The Devil's Dictionary"):
+        first = text.strip().split("\n\n")[0]
         head = DEVIL_HEAD.match(first)
         definition = " ".join(first[head.end() :].replace("_", "").split()) if head else ""
-        if not word.startswith("00") and len(definition) >= 12:
+        if len(definition) >= 12:
             out.append((word.lower(), definition))
     return out
