@@ -24,11 +24,12 @@ from pathlib import Path
 
 import torch
 
-from epic.builddata import default_train_data
-from epic.config_io import from_dict, parse_overrides
+from epic.data.build import default_train_data
 from epic.evaluation.run import EvalSpec, evaluate_specs
-from epic.quickstart import CPU_RECIPE, QuickstartConfig
-from epic.train import TrainConfig, Trainer
+from epic.recipes.quickstart import CPU_RECIPE, QuickstartConfig
+from epic.training.config import TrainConfig
+from epic.training.trainer import Trainer
+from epic.utils.config_io import from_dict, parse_overrides
 
 
 def run_variant(

@@ -48,12 +48,12 @@ def markdown_table(headers: list[str], rows: list[list[object]]) -> str:
 
 def sample_texts(n: int, seed: int = 0, n_demos: int = 16) -> tuple[list[str], list[tuple[str, str]]]:
     """Real queries (WordNet example sentences) and (sentence, gloss) demonstrations, or a fallback."""
-    from epic.sources import read_wordnet
+    from epic.data.sources.wordnet import read_wordnet
 
     try:
         synsets = [s for s in read_wordnet() if s["examples"]]
     except FileNotFoundError:
-        from epic.examples import demo_task
+        from epic.data.examples import demo_task
 
         task, queries, _ = demo_task()
         return (queries * (n // len(queries) + 1))[:n], [(d.query, d.response) for d in task.demos]

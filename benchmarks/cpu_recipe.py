@@ -23,11 +23,12 @@ from pathlib import Path
 from ablation import collect, parse_variant
 from bench_common import machine, markdown_table, setup_threads
 
-from epic.builddata import default_train_data
+from epic.data.build import default_train_data
+from epic.encoder.model import EpicEncoder
 from epic.evaluation.suite import build_suite
-from epic.model import EpicEncoder
-from epic.quickstart import CPU_RECIPE, QuickstartConfig
-from epic.train import TrainConfig, Trainer
+from epic.recipes.quickstart import CPU_RECIPE, QuickstartConfig
+from epic.training.config import TrainConfig
+from epic.training.trainer import Trainer
 
 
 def step_seconds(variants: list[tuple[str, dict]], data: str, steps: int, batch_size: int) -> dict[str, float]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from epic.telemetry import plot_learning_curves, read_log
+from epic.training.telemetry import plot_learning_curves, read_log
 
 
 def main() -> None:

@@ -34,10 +34,10 @@ def write_lines(path: Path, n: int) -> None:
 
 
 def child(path: str, steps: int) -> None:
-    import epic.train  # noqa: F401  (what a training process has imported)
-    from epic.batches import TaskBatchPlan, make_batch
-    from epic.train_data import load_train_data
-    from epic.validation import split_validation
+    import epic.training.trainer  # noqa: F401  (what a training process has imported)
+    from epic.data.train_data import load_train_data
+    from epic.training.batches import TaskBatchPlan, make_batch
+    from epic.training.validation import split_validation
 
     t0 = time.perf_counter()
     data = load_train_data(path)

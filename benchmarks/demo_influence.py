@@ -16,10 +16,11 @@ import argparse
 import torch
 import torch.nn.functional as F
 
-from epic.builddata import default_train_data
-from epic.config_io import from_dict
-from epic.quickstart import CPU_RECIPE
-from epic.train import TrainConfig, Trainer
+from epic.data.build import default_train_data
+from epic.recipes.quickstart import CPU_RECIPE
+from epic.training.config import TrainConfig
+from epic.training.trainer import Trainer
+from epic.utils.config_io import from_dict
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import statistics
 import torch
 
 from epic.evaluation.run import EvalSpec, evaluate_specs
-from epic.quickstart import QuickstartConfig
+from epic.recipes.quickstart import QuickstartConfig
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -23,9 +23,9 @@ import torch
 import torch.nn.functional as F
 
 from epic import EpicEncoder
-from epic.builddata import default_train_data
-from epic.prompt import pad_batch
-from epic.train_data import load_train_data
+from epic.data.build import default_train_data
+from epic.data.train_data import load_train_data
+from epic.encoder.prompt import pad_batch
 
 
 def hidden_states(model: EpicEncoder, prompts, batch_size: int = 16):

@@ -12,8 +12,8 @@ import sys
 import torch
 from bench_common import machine, markdown_table, sample_texts, setup_threads, timed
 
-from epic.data import Demo, Task
-from epic.model import EpicEncoder
+from epic.data.tasks import Demo, Task
+from epic.encoder.model import EpicEncoder
 
 
 def encode_speed(model_path: str | None, n_queries: int, k: int, batch_size: int, threads: int, repeats: int) -> str:

@@ -36,8 +36,8 @@ def build(shapes: Path, overrides: dict, device: str, dtype: torch.dtype):
     """An EpicEncoder over a random backbone of SmolLM2's config with ``overrides`` (no weights read)."""
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-    from epic.model import EpicEncoder
-    from epic.model_config import EpicConfig
+    from epic.encoder.config import EpicConfig
+    from epic.encoder.model import EpicEncoder
 
     base = json.loads((shapes / "config.json").read_text())
     fields = {**{k: v for k, v in base.items() if not k.startswith("_")}, **overrides, **DRY}
@@ -52,8 +52,9 @@ def build(shapes: Path, overrides: dict, device: str, dtype: torch.dtype):
 
 
 def run_case(name: str, shapes: Path, data: Path, scratch: Path, shape: dict, steps: int, **train) -> dict:
-    from epic.plan import Shape, estimate
-    from epic.train import TrainConfig, Trainer
+    from epic.training.config import TrainConfig
+    from epic.training.plan import Shape, estimate
+    from epic.training.trainer import Trainer
 
     dtype = (
         torch.float32 if train.get("mixed_precision") == "bf16" or train.get("dtype") == "float32" else torch.bfloat16
@@ -82,7 +83,8 @@ def run_case(name: str, shapes: Path, data: Path, scratch: Path, shape: dict, st
 
 def resume_check(shapes: Path, data: Path, scratch: Path, shape: dict) -> dict:
     """4 steps with dropout straight vs 2 + kill + resume: equal only if the CUDA generator resumes."""
-    from epic.train import TrainConfig, Trainer
+    from epic.training.config import TrainConfig
+    from epic.training.trainer import Trainer
 
     def cfg(out, resume=False, save_every=0):
         return TrainConfig(data=str(data), output=str(scratch / out), max_steps=4, save_every=save_every,

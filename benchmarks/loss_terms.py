@@ -16,11 +16,12 @@ import statistics
 
 import torch
 
-from epic.builddata import default_train_data
-from epic.config_io import from_dict, parse_overrides
-from epic.objective import Objective, StepInputs
-from epic.quickstart import CPU_RECIPE
-from epic.train import TrainConfig, Trainer
+from epic.data.build import default_train_data
+from epic.recipes.quickstart import CPU_RECIPE
+from epic.training.config import TrainConfig
+from epic.training.objective import Objective, StepInputs
+from epic.training.trainer import Trainer
+from epic.utils.config_io import from_dict, parse_overrides
 
 
 def grad_norm(loss: torch.Tensor, inputs: list[torch.Tensor]) -> tuple[float, list[torch.Tensor | None]]:

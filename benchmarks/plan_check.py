@@ -3,7 +3,7 @@
     python benchmarks/plan_check.py [--cases tiny,135m] [--steps 2]
 
 Each case trains in a fresh process (so its peak RSS is its own) on the tests' small training set,
-and prints the planner's estimate for the same run (``epic.plan.estimate`` with device="cpu", which
+and prints the planner's estimate for the same run (``epic.training.plan.estimate`` with device="cpu", which
 adds the measured ~0.45 GB of a bare Python + torch + transformers process). On a GPU machine,
 ``--device cuda`` reads ``torch.cuda.max_memory_allocated`` instead (the CUDA context excluded).
 """
@@ -36,7 +36,8 @@ def child(backbone: str, overrides: dict, steps: int, device: str) -> None:
     """Runs inside the measured process: train ``steps`` steps, print the peak as JSON."""
     import torch
 
-    from epic.train import TrainConfig, Trainer
+    from epic.training.config import TrainConfig
+    from epic.training.trainer import Trainer
 
     cfg = TrainConfig(model=None if backbone == "default" else backbone, data=os.environ["PLAN_DATA"],
                       output=os.environ["PLAN_OUT"], max_steps=steps, save_every=0, quiet=True, threads=1,
@@ -68,9 +69,9 @@ def long_train_set(folder: Path) -> Path:
 def measure(name: str, scratch: Path, steps: int, device: str) -> tuple[float, float]:
     from conftest import make_backbone_dir
 
-    from epic.backbone import default_backbone_path
-    from epic.plan import Shape, estimate
-    from epic.train import TrainConfig
+    from epic.encoder.backbone import default_backbone_path
+    from epic.training.config import TrainConfig
+    from epic.training.plan import Shape, estimate
 
     backbone, overrides = CASES[name]
     if backbone == "tiny":

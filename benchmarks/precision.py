@@ -3,7 +3,7 @@ backbone, the time ratio and how close the last-token states are (docs/study.md 
 
     python benchmarks/precision.py --threads 2
 
-bf16 is fast only where the CPU computes it natively (AVX512-BF16 or AMX; see ``epic.engine.bf16_is_native``).
+bf16 is fast only where the CPU computes it natively (AVX512-BF16 or AMX; see ``epic.encoder.engine.bf16_is_native``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import time
 import torch
 from transformers import AutoModel
 
-from epic.backbone import default_backbone_path
-from epic.engine import bf16_is_native
+from epic.encoder.backbone import default_backbone_path
+from epic.encoder.engine import bf16_is_native
 
 
 def best_of(n: int, fn) -> float:

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import torch
 
-from epic.builddata import default_train_data
-from epic.config_io import from_dict
-from epic.model import EpicEncoder
-from epic.quickstart import CPU_RECIPE
-from epic.telemetry import read_log
-from epic.train import TrainConfig, Trainer
+from epic.data.build import default_train_data
+from epic.encoder.model import EpicEncoder
+from epic.recipes.quickstart import CPU_RECIPE
+from epic.training.config import TrainConfig
+from epic.training.telemetry import read_log
+from epic.training.trainer import Trainer
+from epic.utils.config_io import from_dict
 
 
 def main() -> None:

@@ -17,8 +17,8 @@ import numpy as np
 from bench_common import sample_texts, setup_threads
 
 from epic import EpicEncoder
-from epic.data import Demo, Task
-from epic.serve import BackgroundServer, ServeConfig, create_app
+from epic.data.tasks import Demo, Task
+from epic.serving.server import BackgroundServer, ServeConfig, create_app
 
 
 def rss_mib() -> float:

@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bench_common import machine, markdown_table, sample_texts, setup_threads
 
-from epic.data import Demo, Task
-from epic.model import EpicEncoder
-from epic.serve import BackgroundServer, ServeConfig, create_app
+from epic.data.tasks import Demo, Task
+from epic.encoder.model import EpicEncoder
+from epic.serving.server import BackgroundServer, ServeConfig, create_app
 
 
 def _run_level(url: str, texts: list[str], concurrency: int, n_requests: int, deadline_s: float) -> dict:

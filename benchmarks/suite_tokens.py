@@ -13,9 +13,9 @@ import statistics
 
 from bench_common import markdown_table
 
+from epic.encoder.model import EpicEncoder
+from epic.encoder.prompt import PromptBuilder
 from epic.evaluation.suite import SuiteTask, build_suite
-from epic.model import EpicEncoder
-from epic.prompt import PromptBuilder
 
 
 def query_texts(task: SuiteTask) -> list[str]:

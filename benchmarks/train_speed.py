@@ -11,7 +11,8 @@ import sys
 
 from bench_common import machine, markdown_table, setup_threads
 
-from epic.train import TrainConfig, Trainer
+from epic.training.config import TrainConfig
+from epic.training.trainer import Trainer
 
 
 def train_speed(model_path: str | None, batch_size: int, k: int, steps: int, threads: int, data: str, **kw) -> str:

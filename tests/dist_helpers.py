@@ -20,7 +20,7 @@ def make_encoder(d_in: int = 12) -> torch.nn.Module:
 
 
 def loss_and_grads(xq, xp, xn, cross_device: bool):
-    from epic.loss import info_nce
+    from epic.training.loss import info_nce
 
     enc = make_encoder()
     loss = info_nce(enc(xq), enc(xp), enc(xn), temperature=0.05, cross_device=cross_device)

@@ -13,10 +13,10 @@ import torch
 from train_fixtures import write_train_set
 
 from epic.cli import main
-from epic.data import DataError, load_tasks
-from epic.train import TrainConfig, Trainer
-from epic.train_config import RANGES
-from epic.train_data import load_train_data
+from epic.data.tasks import DataError, load_tasks
+from epic.data.train_data import load_train_data
+from epic.training.config import RANGES, TrainConfig
+from epic.training.trainer import Trainer
 
 
 def _config(tmp_path, tiny_dir, **kw) -> TrainConfig:
@@ -70,7 +70,7 @@ def test_non_utf8_bytes_name_file_and_line_and_can_be_skipped(tmp_path, capsys):
 
 
 def test_a_kill_between_the_two_renames_of_the_checkpoint_swap_loses_nothing(tmp_path, tiny_dir, monkeypatch):
-    import epic.io as io
+    import epic.utils.io as io
 
     full = Trainer(_config(tmp_path / "a", tiny_dir, save_every=0))
     full.train()

@@ -1,6 +1,6 @@
 """mteb 2.x wrappers. :class:`EpicMtebEncoder` really applies instructions and demonstrations.
 
-For each task it resolves an epic :class:`~epic.data.Task`. Demonstrations: ``<examples_dir>/<TaskName>.jsonl``
+For each task it resolves an epic :class:`~epic.data.tasks.Task`. Demonstrations: ``<examples_dir>/<TaskName>.jsonl``
 (``{query, response}`` lines) if present, else those given in ``tasks`` (the offline suite's, or drawn
 from an mteb task's training split by :func:`demos_from_train_split`), else none. Instruction: the given
 task's, else the mteb task's prompt, else a generic one for its type. Then:
@@ -20,8 +20,8 @@ import numpy as np
 from mteb.models.abs_encoder import AbsEncoder
 from mteb.models.model_meta import ModelMeta, ScoringFunction
 
-from ..data import Demo, Task, read_demos
-from ..model import EpicEncoder
+from ..data.tasks import Demo, Task, read_demos
+from ..encoder.model import EpicEncoder
 
 log = logging.getLogger(__name__)
 

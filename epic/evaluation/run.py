@@ -64,7 +64,7 @@ def _task_source(suite: str, tasks: list[str] | None, scale: int) -> tuple[Calla
     """A factory of fresh mteb task objects, and each task as an epic :class:`Task` (its demonstrations)."""
     import mteb
 
-    from ..data import Task
+    from ..data.tasks import Task
     from .mteb_model import demos_from_train_split
     from .mteb_tasks import mteb_tasks
     from .suite import build_suite
@@ -91,7 +91,7 @@ class _Wrappers:
         self.documents: dict[str, dict] = {}
 
     def __call__(self, spec: EvalSpec):
-        from ..model import EpicEncoder
+        from ..encoder.model import EpicEncoder
         from .mteb_model import EpicMtebEncoder, RandomMtebEncoder, SentenceTransformerMtebEncoder
 
         if spec.kind == "st":
@@ -207,7 +207,7 @@ def plot_summary(
 
 def record_in_model_cards(specs: list[EvalSpec], scores: dict[str, dict[str, float]], suite: str) -> None:
     """Write each saved epic model's measured scores into its folder (``eval_results.json``, the card)."""
-    from ..card import record_results
+    from ..encoder.card import record_results
 
     for spec in specs:
         if spec.kind == "epic" and spec.path and (Path(spec.path) / "epic_config.json").is_file():

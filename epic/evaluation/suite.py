@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from ..data import Demo, Task
+from ..data.tasks import Demo, Task
 
 SEED = 0
 BBC_LABELS = ["business", "entertainment", "politics", "sport", "tech"]

@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE.parent))
 from conftest import make_backbone_dir  # noqa: E402
 
 from epic import EpicEncoder  # noqa: E402
-from epic.examples import demo_task  # noqa: E402
+from epic.data.examples import demo_task  # noqa: E402
 
 # tiny models: (folder, EpicConfig overrides for the fresh backbone)
 TINY = {
@@ -75,7 +75,8 @@ def train_run(name: str, scratch: Path) -> dict[str, torch.Tensor]:
     """Losses of 3 steps and the trained weights' final values (as a fixed random projection)."""
     from train_fixtures import write_train_set
 
-    from epic.train import TrainConfig, Trainer
+    from epic.training.config import TrainConfig
+    from epic.training.trainer import Trainer
 
     config = TrainConfig(
         model=str(HERE / "tiny-eol"), data=str(write_train_set(scratch / "data")), output=str(scratch / name),

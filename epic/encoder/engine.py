@@ -1,0 +1,166 @@
+"""The forward pass and the one batching engine every encode path runs through.
+
+:func:`embed` is the differentiable forward of a batch of prompts: token embeddings, each soft slot
+filled with its vector (``table[slot_sources]``, projected, see :mod:`epic.encoder.inject`), the backbone,
+pooling. :func:`pooled` runs many prompts through it without gradients, longest first (little
+padding), and, given a ``prefix`` that every prompt shares (BOS, fixed demonstrations, the
+instruction), computes that prefix's key/value cache once so each prompt costs only its own tokens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .inject import DemoProjector, inject
+from .pooling import PooledStats
+from .prompt import Prompt, PromptBuilder, pad_batch
+
+MIXED_PRECISION = ("none", "bf16", "auto")
+
+
+def bf16_is_native(device: torch.device) -> bool:
+    """Whether this device computes in bf16 natively (a CUDA GPU that supports it, or a CPU with
+    AVX512-BF16 or AMX): there bf16 autocast runs ~1.8x faster than fp32; elsewhere it is emulated, slower."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # private: absent in some torch builds
+    return device.type == "cpu" and any(getattr(torch.cpu, name, lambda: False)() for name in probes)
+
+
+def compute_dtype(mixed_precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for a ``mixed_precision`` setting (none | bf16 | auto: bf16 where native)."""
+    if mixed_precision not in MIXED_PRECISION:
+        raise ValueError(f"mixed_precision must be one of {MIXED_PRECISION}, got {mixed_precision!r}")
+    if mixed_precision == "bf16" or (mixed_precision == "auto" and bf16_is_native(device)):
+        return torch.bfloat16
+    return None
+
+
+def autocast(model: Encoder) -> contextlib.AbstractContextManager:
+    """The model's compute precision around a backbone call: matmuls in ``model.compute_dtype``
+    (bf16) over fp32 weights; the residual stream, norms and so the pooled states stay fp32."""
+    if model.compute_dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(model.device.type, dtype=model.compute_dtype)
+
+
+class Encoder(Protocol):
+    """What the engine needs of a model (an :class:`~epic.encoder.model.Encoder`)."""
+
+    backbone: nn.Module
+    tokenizer: Any
+    projector: DemoProjector
+    pooled_stats: PooledStats
+    prompts: PromptBuilder
+    config: Any  # EpicConfig
+    compute_dtype: torch.dtype | None  # autocast dtype of the backbone's matmuls (None: the weights' dtype)
+    training: bool
+    training_record: dict | None
+
+    @property
+    def device(self) -> torch.device: ...
+
+    @property
+    def hidden_size(self) -> int: ...
+
+    def pool(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor: ...
+
+
+def input_embeddings(model: Encoder, batch: dict[str, torch.Tensor], table: torch.Tensor | None) -> torch.Tensor:
+    """Token embeddings of ``batch`` with every soft slot holding its projected vector from ``table``."""
+    embeds = model.backbone.get_input_embeddings()(batch["input_ids"])
+    if not batch["slot_rows"].numel():
+        return embeds
+    if table is None:
+        raise ValueError("prompts have demonstration slots but no vectors were given")
+    vectors = model.projector(table[batch["slot_sources"].to(table.device)])
+    return inject(embeds, batch["slot_rows"], batch["slot_cols"], vectors)
+
+
+def embed(model: Encoder, prompts: Sequence[Prompt], table: torch.Tensor | None = None) -> torch.Tensor:
+    """Pooled last hidden states (B, d), not normalised, with gradients (to the table's vectors too)."""
+    batch = pad_batch(prompts, model.prompts.pad_id, model.config.padding_side)
+    batch = {k: v.to(model.device) for k, v in batch.items()}
+    with autocast(model):
+        hidden = model.backbone(
+            inputs_embeds=input_embeddings(model, batch, table),
+            attention_mask=batch["attention_mask"],
+            position_ids=batch["position_ids"],
+        ).last_hidden_state
+    return model.pool(hidden, batch["attention_mask"])
+
+
+@contextlib.contextmanager
+def evaluating(model: Encoder) -> Iterator[None]:
+    """Eval mode (no dropout) for the duration, then back to the mode the model was in."""
+    was_training = model.training
+    nn.Module.train(model, False)
+    try:
+        yield
+    finally:
+        nn.Module.train(model, was_training)
+
+
+class PrefixCache:
+    """The key/value cache of a prompt prefix, computed once and repeated for each batch after it."""
+
+    def __init__(self, model: Encoder, prefix: Prompt, table: torch.Tensor | None):
+        head = {k: v.to(model.device) for k, v in pad_batch([prefix], model.prompts.pad_id).items()}
+        with autocast(model):
+            out = model.backbone(inputs_embeds=input_embeddings(model, head, table), use_cache=True)
+        self.model, self.length = model, len(prefix)
+        self.cache = out["cache"] if "cache" in out else out["past_key_values"]
+
+    def pooled(self, suffixes: Sequence[Prompt]) -> torch.Tensor:
+        """Last-token pooled outputs of ``prefix + suffix`` for each suffix (no soft slots in suffixes)."""
+        m = self.model
+        batch = {k: v.to(m.device) for k, v in pad_batch(suffixes, m.prompts.pad_id, m.config.padding_side).items()}
+        mask = batch["attention_mask"]
+        full_mask = torch.cat([torch.ones_like(mask[:, :1]).expand(-1, self.length), mask], 1)
+        cache = copy.deepcopy(self.cache)
+        cache.batch_repeat_interleave(len(suffixes))
+        with autocast(m):
+            hidden = m.backbone(
+                input_ids=batch["input_ids"],
+                attention_mask=full_mask,
+                position_ids=batch["position_ids"] + self.length,
+                cache=cache,
+                use_cache=True,
+            ).last_hidden_state
+        return m.pool(hidden, mask)
+
+
+@torch.no_grad()
+def pooled(
+    model: Encoder,
+    prompts: Sequence[Prompt],
+    table: torch.Tensor | None = None,
+    *,
+    prefix: Prompt | None = None,
+    batch_size: int = 32,
+    show_progress: bool = False,
+) -> torch.Tensor:
+    """Pooled outputs (N, d) float32 of many prompts, in input order, in eval mode.
+
+    With ``prefix``, each output is that of ``prefix + prompt``, the prefix's cache computed once
+    (as GritLM does); ``table`` then fills the prefix's soft slots.
+    """
+    with evaluating(model):
+        cached = PrefixCache(model, prefix, table) if prefix is not None else None
+        order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
+        out = torch.empty((len(prompts), model.hidden_size), dtype=torch.float32, device=model.device)
+        bar = tqdm(total=len(prompts), disable=not show_progress, desc="encode", unit="text")
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            chunk = [prompts[i] for i in idx]
+            out[idx] = cached.pooled(chunk) if cached is not None else embed(model, chunk, table)
+            bar.update(len(idx))
+        bar.close()
+    return out

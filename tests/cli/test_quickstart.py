@@ -1,0 +1,51 @@
+"""The main job end to end on a tiny backbone: trains both models, evaluates, reports, resumes."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
+    from epic.recipes.quickstart import QuickstartConfig, run_quickstart
+
+    monkeypatch.setenv("EPIC_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "qs"
+    cfg = QuickstartConfig(
+        output=str(out), model=str(tiny_dir), steps=2, batch_size=4, skip_peer=True, threads=1, train_top_layers=1
+    )
+    table = run_quickstart(cfg)
+    for name in ("model/epic_config.json", "baseline/epic_config.json", "report.md", "report.png", "curves.png"):
+        assert (out / name).is_file(), name
+    assert json.loads((out / "model" / "epic_config.json").read_text())["demo_mode"] == "embedding"
+    assert json.loads((out / "baseline" / "epic_config.json").read_text())["demo_mode"] == "none"
+    for mode in ("epic", "contrastive"):  # the override reaches both trainings, and the report says so
+        assert json.loads((out / "runs" / mode / "train_config.json").read_text())["train_top_layers"] == 1
+    report = (out / "report.md").read_text()
+    assert "'train_top_layers': 1" in report
+    scores = json.loads((out / "quickstart.json").read_text())["scores"]
+    expected = {"untrained · zero-shot", "untrained-start · zero-shot", "contrastive · zero-shot", "EPIC · zero-shot"}
+    assert set(scores) == expected | {"EPIC · 3 demos"}
+    assert (
+        len(re.findall(r"validation loss [\d.]+ -> [\d.]+ \(x[\d.]+ of step 0", report)) == 2
+    )  # each model's learning curve, from its held-out batches
+    # the untrained start carries the statistics the EPIC run fitted before its first step, exactly
+    from safetensors.torch import load_file
+
+    start, trained = (load_file(str(out / d / "pooled_stats.safetensors")) for d in ("untrained-start", "model"))
+    assert start.keys() == trained.keys() and all((start[k] == trained[k]).all() for k in start)
+    assert "Compute precision: training fp32 (none), evaluation" in report
+    card = (out / "model" / "README.md").read_text()  # the measured scores reach the model card
+    for task, value in scores["EPIC · zero-shot"].items():
+        assert f"| offline suite · zero-shot | {task} | {100 * value:.1f} |" in card
+    for per_task in scores.values():  # the report shows exactly the measured means
+        mean = 100 * sum(per_task.values()) / len(per_task)
+        assert f"**{mean:.1f}**" in table and f"**{mean:.1f}**" in report
+    # a rerun reuses the trained models and the stored results, and gives the same table
+    mtime = (out / "model" / "epic_config.json").stat().st_mtime
+    assert run_quickstart(cfg) == table
+    assert (out / "model" / "epic_config.json").stat().st_mtime == mtime

@@ -1,0 +1,262 @@
+"""The dictd readers (FOLDOC, the Jargon File, The Devil's Dictionary) and their tasks, on small dictd
+folders written here in each database's format."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from epic.data.build import _foldoc_rows, _jargon_rows, _neighbour_rows
+from epic.data.sources.devil import read_devil
+from epic.data.sources.foldoc import read_foldoc
+from epic.data.sources.jargon import read_jargon
+
+ENTRIES = {
+    "00-database-short": "\n     The Free On-line Dictionary of Computing\n",
+    "cache": """cache
+
+   <storage> /kash/ A small fast {memory} holding recently accessed
+   data, designed to speed up subsequent access to the same data.
+
+   When data is read from, or written to, {main memory (main.html)} a
+   copy is also saved in the cache, along with its address.
+
+   See also {cache line}.
+
+   [{Jargon File}]
+
+   (1997-06-09)
+""",
+    "broker": """broker
+
+   {object request broker}
+""",
+    "disk": """disk
+
+   <storage> A round plate on which data can be encoded, read by a
+   head that moves over its surface as the plate turns.
+
+   Results.
+
+   (2004-02-12)
+""",
+    "ping": """ping
+
+   <networking, tool> A program that sends an echo request to a host
+   and reports whether, and how fast, the answer comes back.
+
+   (2003-11-08)
+""",
+}
+
+
+def write_dictd(folder: Path, name: str, entries: dict[str, str], aliases: dict[str, str] | None = None) -> None:
+    """A dictd database ``name.{index,dict.dz}``; ``aliases`` maps an extra headword to an entry's."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+    def b64(n: int) -> str:
+        digits = ""
+        while True:
+            n, r = divmod(n, 64)
+            digits = alphabet[r] + digits
+            if n == 0:
+                return digits
+
+    blob, index = b"", []
+    for word, body in entries.items():
+        data = body.encode()
+        index.append(f"{word}\t{b64(len(blob))}\t{b64(len(data))}\n")
+        index += [
+            f"{a}\t{b64(len(blob))}\t{b64(len(data))}\n" for a, target in (aliases or {}).items() if target == word
+        ]
+        blob += data
+    (folder / f"{name}.index").write_text("".join(index))
+    (folder / f"{name}.dict.dz").write_bytes(gzip.compress(blob))
+
+
+def write_foldoc(folder: Path) -> None:
+    write_dictd(folder, "foldoc", ENTRIES, {"kash": "cache"})  # an alias of one entry is read once
+
+
+def test_read_foldoc_keeps_the_text_and_drops_tags_links_dates_and_sources(tmp_path):
+    write_foldoc(tmp_path)
+    entries = read_foldoc(tmp_path)
+    assert [(term, subject) for term, subject, _ in entries] == [
+        ("cache", "storage"),
+        ("disk", "storage"),
+        ("ping", "networking"),
+    ]
+    cache = entries[0][2]
+    assert cache == [
+        "/kash/ A small fast memory holding recently accessed data, designed to speed up subsequent access to the same data.",
+        "When data is read from, or written to, main memory a copy is also saved in the cache, along with its address.",
+    ]  # fmt: skip
+    assert entries[1][2][1] == "Results."  # kept as text, but too short to be a passage (below)
+
+
+def test_foldoc_tasks_pair_terms_and_paragraphs_with_same_subject_negatives(tmp_path):
+    write_foldoc(tmp_path)
+    entries = read_foldoc(tmp_path)
+    rows = _foldoc_rows(entries, seed=0)
+    term2def = {r["query"]: r for r in rows["foldoc-term2def"]}
+    assert term2def["cache"]["pos"] == [entries[0][2][0]]
+    assert term2def["cache"]["neg"] == [entries[1][2][0]]  # disk: the other <storage> entry
+    assert term2def["ping"]["neg"] == []  # alone in <networking>
+    # only cache has two paragraphs of passage length; disk's "Results." is a fragment
+    cache = entries[0][2]
+    lead2rest = rows["foldoc-lead2rest"]
+    assert len(lead2rest) == 1 and lead2rest[0]["query"] == cache[0] and lead2rest[0]["pos"] == [cache[1]]
+    assert lead2rest[0]["neg"] == []  # disk's second paragraph is too short to be a negative
+
+
+JARGON = {
+    "00databaseshort": "\n     The Jargon Lexicon\n",
+    "hot spot": """hot spot
+ n.
+
+    1. [Mac] The active location of a cursor on a bit-map display, the point
+    a click lands on.
+
+    2. A screen region that is sensitive to mouse gestures, which trigger
+    some action, as {hypertext} links do.
+
+    See also {mouse}.
+
+
+""",
+    "drugged": """drugged
+ adj.
+
+    (also on drugs)
+
+    n. Conspicuously stupid, heading toward {brain-damaged}.
+
+
+""",
+    "cycle of reincarnation": """cycle of reincarnation
+ n.
+
+    See {wheel of reincarnation}.
+
+
+""",
+    "kluge": """kluge
+ /klooj/, vt.,n.
+
+    [from the German 'klug', clever] To use a clever programming trick
+    intended to solve a particular nasty case.
+
+
+""",
+}
+DEVIL = {
+    "00databaseshort": "The Devil's Dictionary\n",
+    "abdication": """ABDICATION, n.  An act whereby a sovereign attests his sense of the
+high temperature of the throne.
+
+    Poor Isabella's dead, whose abdication
+    Set all tongues wagging in the Spanish nation.
+""",
+    "cui bono": """CUI BONO?  [Latin]  What good would that do _me_?
+""",
+    "abet": """ABET, v.t.  To encourage in crime, as to aid _poverty_ with pennies.
+""",
+}
+
+
+def test_read_jargon_drops_etymology_senses_and_parts_of_speech_and_cross_references(tmp_path):
+    write_dictd(tmp_path, "jargon", JARGON, {"hotspot": "hot spot"})
+    entries = read_jargon(tmp_path)
+    assert [term for term, _ in entries] == ["hot spot", "drugged", "kluge"]  # the pure "See" entry is left out
+    assert entries[0][1] == [
+        "The active location of a cursor on a bit-map display, the point a click lands on.",
+        "A screen region that is sensitive to mouse gestures, which trigger some action, as hypertext links do.",
+    ]  # fmt: skip
+    assert entries[1][1] == ["Conspicuously stupid, heading toward brain-damaged."]  # "(also on drugs)": a fragment
+    assert entries[2][1] == ["To use a clever programming trick intended to solve a particular nasty case."]
+
+
+def test_jargon_tasks_take_neighbouring_entries_as_negatives(tmp_path):
+    write_dictd(tmp_path, "jargon", JARGON)
+    entries = read_jargon(tmp_path)
+    rows = _jargon_rows(entries)
+    term2def = {r["query"]: r for r in rows["jargon-term2def"]}
+    assert term2def["drugged"]["pos"] == [entries[1][1][0]]
+    assert term2def["drugged"]["neg"] == [entries[0][1][0], entries[2][1][0]]
+    lead2rest = rows["jargon-lead2rest"]  # only hot spot has two passage-length paragraphs
+    assert [(r["query"], r["pos"]) for r in lead2rest] == [(entries[0][1][0], [entries[0][1][1]])]
+
+
+def test_read_devil_takes_the_definition_after_the_part_of_speech(tmp_path):
+    write_dictd(tmp_path, "devil", DEVIL, {"abetting": "abet"})
+    assert read_devil(tmp_path) == [
+        ("abdication", "An act whereby a sovereign attests his sense of the high temperature of the throne."),
+        ("abet", "To encourage in crime, as to aid poverty with pennies."),
+    ]  # the verse is not the definition; "CUI BONO?" has no part of speech; the alias is read once
+
+
+def test_neighbour_rows_take_up_to_two_pairs_either_side():
+    pairs = [(f"q{i}", f"p{i}") for i in range(6)]
+    rows = _neighbour_rows(pairs)
+    assert rows[0]["neg"] == ["p1", "p2"] and rows[3]["neg"] == ["p1", "p2", "p4", "p5"]
+    assert all(r["pos"] == [f"p{i}"] and f"p{i}" not in r["neg"] for i, r in enumerate(rows))
+
+
+@pytest.mark.parametrize(
+    ("reader", "name", "package"),
+    [
+        (read_foldoc, "foldoc", "dict-foldoc"),
+        (read_jargon, "jargon", "dict-jargon"),
+        (read_devil, "devil", "dict-devil"),
+    ],
+)
+def test_dictd_readers_name_the_missing_package(tmp_path, reader, name, package):
+    with pytest.raises(
+        FileNotFoundError, match=rf"{name}.index is missing: install .* with `apt-get install .*{package}\b"
+    ):
+        reader(tmp_path)
+
+
+def _fake_sources(monkeypatch, tmp_path):
+    """The builder's readers on the tiny databases above, and a two-synset WordNet with a GCIDE to match."""
+    import epic.data.build as builddata
+
+    write_foldoc(tmp_path)
+    write_dictd(tmp_path, "jargon", JARGON)
+    write_dictd(tmp_path, "devil", DEVIL)
+    synsets = [
+        {"id": "noun:1", "lemmas": ["car", "auto"], "gloss": "a motor vehicle with four wheels", "examples": ["he parked the car"]},
+        {"id": "noun:2", "lemmas": ["car"], "gloss": "a wheeled vehicle adapted to the rails", "examples": []},
+        {"id": "noun:3", "lemmas": ["gale"], "gloss": "a strong wind moving 34-40 knots", "examples": []},
+    ]  # fmt: skip
+    monkeypatch.setattr(builddata, "read_wordnet", lambda: synsets)
+    monkeypatch.setattr(builddata, "read_gcide", lambda: [("gale", "A strong current of air; a wind", True)])
+    for name in ("foldoc", "jargon", "devil"):
+        reader = getattr(builddata, f"read_{name}")
+        monkeypatch.setattr(builddata, f"read_{name}", lambda reader=reader: reader(tmp_path))
+
+
+@pytest.mark.parametrize("extra", [(), ("foldoc",), ("foldoc", "jargon", "devil"), ("devil",)])
+def test_build_writes_the_tasks_of_the_chosen_sources_and_only_those(monkeypatch, tmp_path, extra):
+    from epic.data.build import build
+    from epic.data.train_data import load_train_data
+
+    _fake_sources(monkeypatch, tmp_path)
+    manifest = build(tmp_path / "set", extra_sources=extra)
+    core = {"wn-example2def", "wn-synonyms2def", "gcide-word2def", "def-paraphrase"}
+    extra_tasks = {t for t in manifest["tasks"] if t not in core}
+    assert {t.split("-")[0] for t in extra_tasks} == set(extra) and manifest["extra_sources"] == list(extra)
+    assert set(manifest["tasks"]) >= core
+    data = load_train_data(tmp_path / "set")  # tasks.yaml names exactly the JSONL files written
+    assert set(data.tasks) == set(manifest["tasks"]) == {p.stem for p in (tmp_path / "set").glob("*.jsonl")}
+    assert manifest["tasks"]["def-paraphrase"]["examples"] == 1  # gale: one WordNet sense, one Webster definition
+
+
+def test_build_names_an_unknown_source(tmp_path):
+    from epic.data.build import build
+
+    with pytest.raises(ValueError, match=r"--extra-sources: unknown \['bible'\]; choose from foldoc, jargon, devil"):
+        build(tmp_path / "set", extra_sources=("foldoc", "bible"))
+    assert not (tmp_path / "set").exists()  # nothing written
