@@ -32,9 +32,9 @@ def embed(model_arg: str, texts: list[str]) -> np.ndarray:
     if model_arg == "minilm":
         from sentence_transformers import SentenceTransformer
 
-        from epic.evaluation.run import minilm_path
+        from epic.encoder.embedders import peer_model_path
 
-        return SentenceTransformer(str(minilm_path()), device="cpu").encode(texts, normalize_embeddings=True)
+        return SentenceTransformer(str(peer_model_path()), device="cpu").encode(texts, normalize_embeddings=True)
     from epic import EpicEncoder
 
     return EpicEncoder.from_pretrained(model_arg, device="cpu", max_length=128).encode_documents(texts)

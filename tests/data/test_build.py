@@ -1,5 +1,5 @@
-"""The dictd readers (FOLDOC, the Jargon File, The Devil's Dictionary) and their tasks, on small dictd
-folders written here in each database's format."""
+"""The dictd readers (FOLDOC, the Jargon File, The Devil's Dictionary), their tasks, and the builder,
+on small dictd folders written here in each database's format."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from epic.data.build import _foldoc_rows, _jargon_rows, _neighbour_rows
+from epic.data.dictionary_tasks import (
+    foldoc_lead2rest,
+    foldoc_term2def,
+    jargon_lead2rest,
+    jargon_term2def,
+    neighbour_rows,
+)
 from epic.data.sources.devil import read_devil
 from epic.data.sources.foldoc import read_foldoc
 from epic.data.sources.jargon import read_jargon
@@ -99,14 +105,13 @@ def test_read_foldoc_keeps_the_text_and_drops_tags_links_dates_and_sources(tmp_p
 def test_foldoc_tasks_pair_terms_and_paragraphs_with_same_subject_negatives(tmp_path):
     write_foldoc(tmp_path)
     entries = read_foldoc(tmp_path)
-    rows = _foldoc_rows(entries, seed=0)
-    term2def = {r["query"]: r for r in rows["foldoc-term2def"]}
+    term2def = {r["query"]: r for r in foldoc_term2def({"foldoc": entries}, seed=0)}
     assert term2def["cache"]["pos"] == [entries[0][2][0]]
     assert term2def["cache"]["neg"] == [entries[1][2][0]]  # disk: the other <storage> entry
     assert term2def["ping"]["neg"] == []  # alone in <networking>
     # only cache has two paragraphs of passage length; disk's "Results." is a fragment
     cache = entries[0][2]
-    lead2rest = rows["foldoc-lead2rest"]
+    lead2rest = foldoc_lead2rest({"foldoc": entries}, seed=0)
     assert len(lead2rest) == 1 and lead2rest[0]["query"] == cache[0] and lead2rest[0]["pos"] == [cache[1]]
     assert lead2rest[0]["neg"] == []  # disk's second paragraph is too short to be a negative
 
@@ -181,11 +186,10 @@ def test_read_jargon_drops_etymology_senses_and_parts_of_speech_and_cross_refere
 def test_jargon_tasks_take_neighbouring_entries_as_negatives(tmp_path):
     write_dictd(tmp_path, "jargon", JARGON)
     entries = read_jargon(tmp_path)
-    rows = _jargon_rows(entries)
-    term2def = {r["query"]: r for r in rows["jargon-term2def"]}
+    term2def = {r["query"]: r for r in jargon_term2def({"jargon": entries}, seed=0)}
     assert term2def["drugged"]["pos"] == [entries[1][1][0]]
     assert term2def["drugged"]["neg"] == [entries[0][1][0], entries[2][1][0]]
-    lead2rest = rows["jargon-lead2rest"]  # only hot spot has two passage-length paragraphs
+    lead2rest = jargon_lead2rest({"jargon": entries}, seed=0)  # only hot spot has two passage-length paragraphs
     assert [(r["query"], r["pos"]) for r in lead2rest] == [(entries[0][1][0], [entries[0][1][1]])]
 
 
@@ -199,7 +203,7 @@ def test_read_devil_takes_the_definition_after_the_part_of_speech(tmp_path):
 
 def test_neighbour_rows_take_up_to_two_pairs_either_side():
     pairs = [(f"q{i}", f"p{i}") for i in range(6)]
-    rows = _neighbour_rows(pairs)
+    rows = neighbour_rows(pairs)
     assert rows[0]["neg"] == ["p1", "p2"] and rows[3]["neg"] == ["p1", "p2", "p4", "p5"]
     assert all(r["pos"] == [f"p{i}"] and f"p{i}" not in r["neg"] for i, r in enumerate(rows))
 
@@ -220,7 +224,7 @@ def test_dictd_readers_name_the_missing_package(tmp_path, reader, name, package)
 
 
 def _fake_sources(monkeypatch, tmp_path):
-    """The builder's readers on the tiny databases above, and a two-synset WordNet with a GCIDE to match."""
+    """The builder's readers on the tiny databases above, and a three-synset WordNet with a GCIDE to match."""
     import epic.data.build as builddata
 
     write_foldoc(tmp_path)
@@ -231,32 +235,58 @@ def _fake_sources(monkeypatch, tmp_path):
         {"id": "noun:2", "lemmas": ["car"], "gloss": "a wheeled vehicle adapted to the rails", "examples": []},
         {"id": "noun:3", "lemmas": ["gale"], "gloss": "a strong wind moving 34-40 knots", "examples": []},
     ]  # fmt: skip
-    monkeypatch.setattr(builddata, "read_wordnet", lambda: synsets)
-    monkeypatch.setattr(builddata, "read_gcide", lambda: [("gale", "A strong current of air; a wind", True)])
-    for name in ("foldoc", "jargon", "devil"):
-        reader = getattr(builddata, f"read_{name}")
-        monkeypatch.setattr(builddata, f"read_{name}", lambda reader=reader: reader(tmp_path))
+    readers = {
+        "wordnet": lambda: synsets,
+        "gcide": lambda: [("gale", "A strong current of air; a wind", True)],
+        "foldoc": lambda: read_foldoc(tmp_path),
+        "jargon": lambda: read_jargon(tmp_path),
+        "devil": lambda: read_devil(tmp_path),
+    }
+    monkeypatch.setattr(builddata, "read_source", lambda name: readers[name]())
 
 
-@pytest.mark.parametrize("extra", [(), ("foldoc",), ("foldoc", "jargon", "devil"), ("devil",)])
-def test_build_writes_the_tasks_of_the_chosen_sources_and_only_those(monkeypatch, tmp_path, extra):
+@pytest.mark.parametrize(
+    "sources", [("wordnet", "gcide"), ("wordnet", "gcide", "foldoc"), ("foldoc", "jargon", "devil"), ("devil",)]
+)
+def test_build_writes_the_tasks_of_the_chosen_sources_and_only_those(monkeypatch, tmp_path, sources):
     from epic.data.build import build
+    from epic.data.catalog import TASKS
     from epic.data.train_data import load_train_data
 
     _fake_sources(monkeypatch, tmp_path)
-    manifest = build(tmp_path / "set", extra_sources=extra)
-    core = {"wn-example2def", "wn-synonyms2def", "gcide-word2def", "def-paraphrase"}
-    extra_tasks = {t for t in manifest["tasks"] if t not in core}
-    assert {t.split("-")[0] for t in extra_tasks} == set(extra) and manifest["extra_sources"] == list(extra)
-    assert set(manifest["tasks"]) >= core
+    manifest = build(tmp_path / "set", sources=",".join(sources))
+    assert [s["name"] for s in manifest["sources"]] == list(sources)
+    assert all(set(t["sources"]) <= set(sources) for t in manifest["tasks"].values())
+    possible = {t.name for t in TASKS if set(t.sources) & set(sources)}
+    assert set(manifest["tasks"]) <= possible and manifest["tasks"]
     data = load_train_data(tmp_path / "set")  # tasks.yaml names exactly the JSONL files written
     assert set(data.tasks) == set(manifest["tasks"]) == {p.stem for p in (tmp_path / "set").glob("*.jsonl")}
-    assert manifest["tasks"]["def-paraphrase"]["examples"] == 1  # gale: one WordNet sense, one Webster definition
+    by_source = {s["name"]: s["examples"] for s in manifest["sources"]}
+    assert by_source == {
+        s: sum(t["examples"] for t in manifest["tasks"].values() if s in t["sources"]) for s in sources
+    }
+    if {"wordnet", "gcide"} <= set(sources):  # gale: one WordNet sense, one Webster definition
+        assert manifest["tasks"]["def-paraphrase"]["examples"] == 1
 
 
-def test_build_names_an_unknown_source(tmp_path):
+def test_build_leaves_a_source_out_and_rebuilds_a_folder_without_stale_tasks(monkeypatch, tmp_path):
     from epic.data.build import build
 
-    with pytest.raises(ValueError, match=r"--extra-sources: unknown \['bible'\]; choose from foldoc, jargon, devil"):
-        build(tmp_path / "set", extra_sources=("foldoc", "bible"))
+    _fake_sources(monkeypatch, tmp_path)
+    build(tmp_path / "set", sources="wordnet,gcide,foldoc,jargon")
+    manifest = build(tmp_path / "set", sources="wordnet,gcide,foldoc,jargon", without=("jargon",))
+    assert not any(t.startswith("jargon") for t in manifest["tasks"])
+    assert {p.stem for p in (tmp_path / "set").glob("*.jsonl")} == set(manifest["tasks"])  # no stale jargon file
+
+
+def test_build_names_an_unknown_source_and_refuses_a_foreign_folder(tmp_path):
+    from epic.data.build import build
+
+    with pytest.raises(ValueError, match=r"unknown source\(s\) \['bible'\]; choose from wordnet, gcide"):
+        build(tmp_path / "set", sources="foldoc,bible")
     assert not (tmp_path / "set").exists()  # nothing written
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="not a training set built here"):
+        build(tmp_path / "mine", sources="devil")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "mine"

@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from . import Package, Source
 from .dictd import DICTD_DIR, dictd_entries
 
 DEVIL_HEAD = re.compile(r"[A-Z][A-Z' -]*,\s*(?:[a-z]+\.\s*)+(?:(?:and|or)\s+(?:[a-z]+\.\s*)+)?")
+
+
+SOURCE = Source("devil", "The Devil's Dictionary", "dictionary", "public domain", Package("deb", "dict-devil", ""))
 
 
 def read_devil(folder: Path = DICTD_DIR) -> list[tuple[str, str]]:

@@ -6,9 +6,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from . import Package, Source
 from .dictd import DICTD_DIR, NOT_TEXT, clean_links, dictd_entries
 
 MIN_PASSAGE_CHARS = 60  # shorter FOLDOC paragraphs are captions and fragments ("Results.")
+
+
+SOURCE = Source("foldoc", "FOLDOC", "dictionary", "GFDL-1.1+", Package("deb", "dict-foldoc", ""))
 
 
 def read_foldoc(folder: Path = DICTD_DIR) -> list[tuple[str, str, list[str]]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from . import Package, Source
 from .dictd import DICTD_DIR, read_dictd
 
 
@@ -23,6 +24,9 @@ def _clean_gcide(body: str) -> tuple[str, bool]:
         if len(p) >= 12 and not p.startswith(("Syn", "Note", "See", "Same as", "Alt. of", "Obs.", "pl.")):
             return p.split(" Syn:")[0].strip().rstrip("."), webster
     return "", webster
+
+
+SOURCE = Source("gcide", "GCIDE", "dictionary", "GPL-3+", Package("deb", "dict-gcide", ""))
 
 
 def read_gcide(folder: Path = DICTD_DIR) -> list[tuple[str, str, bool]]:

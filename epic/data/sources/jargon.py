@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from . import Package, Source
 from .dictd import DICTD_DIR, NOT_TEXT, clean_links, dictd_entries
 
 # what opens a Jargon File paragraph before its text: "[Usenet]" etymology, "2." sense numbers, "vt." parts of speech
 JARGON_LABELS = re.compile(
     r"^(?:\[[^\]]*\]\s*|\d+\.\s+|(?:n|v|vi|vt|adj|adv|interj|obs|imp|imper|pl|prep|pron|conj|abbrev|suff)\.(?:,\s*|\s+))+"
 )
+
+
+SOURCE = Source("jargon", "the Jargon File", "dictionary", "public domain", Package("deb", "dict-jargon", ""))
 
 
 def read_jargon(folder: Path = DICTD_DIR) -> list[tuple[str, list[str]]]:

@@ -5,8 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from . import Package, Source
+
 WORDNET_DIR = Path("/usr/share/wordnet")
 INSTALL_HINT = "apt-get install -y wordnet-base"
+
+
+SOURCE = Source(
+    "wordnet", "WordNet 3.0", "dictionary", "WordNet 3.0 licence (Princeton)", Package("deb", "wordnet-base", "")
+)
 
 
 def read_wordnet(folder: Path = WORDNET_DIR) -> list[dict]:
