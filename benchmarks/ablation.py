@@ -12,6 +12,10 @@ zero-shot and with 3 demonstrations of their own kind. Finished runs and evaluat
 command can be rerun after an interruption. The tables are rebuilt from every finished run under
 ``--out``, so several workers (e.g. one per seed, ``--threads 1`` each) can share one output folder.
 ``--snapshots 20,40`` also saves ``model-step20`` … for ``benchmarks/steps_curve.py``.
+
+Data keys choose the training set instead of a TrainConfig field: ``sources=wordnet+gcide+brown`` (or
+``all``, ``default``), ``without=brown+sotu`` (leave-one-out), ``max_per_task=3000``, ``mined=minilm``
+(negatives mined by that model, :mod:`epic.training.mining`, cached beside the set).
 """
 
 from __future__ import annotations
@@ -24,12 +28,30 @@ from pathlib import Path
 
 import torch
 
-from epic.data.build import default_train_data
+from epic.data.build import DEFAULT_MAX_PER_TASK, default_train_data
 from epic.evaluation.run import EvalSpec, evaluate_specs
 from epic.recipes.quickstart import CPU_RECIPE, QuickstartConfig
 from epic.training.config import TrainConfig
 from epic.training.trainer import Trainer
 from epic.utils.config_io import from_dict, parse_overrides
+
+DATA_KEYS = ("sources", "without", "max_per_task", "mined")
+
+
+def variant_data(overrides: dict) -> str:
+    """The training set a variant names with its data keys (built and cached on first use)."""
+    names = lambda key: tuple(str(overrides[key]).split("+")) if key in overrides else ()  # noqa: E731
+    sources = overrides.get("sources", "default")
+    sources = sources if sources in ("all", "default") else names("sources")
+    folder = default_train_data(int(overrides.get("max_per_task", DEFAULT_MAX_PER_TASK)), sources, names("without"))
+    if "mined" not in overrides:
+        return str(folder)
+    from epic.training.mining import MineConfig, mine
+
+    mined = folder.with_name(f"{folder.name}-mined-{overrides['mined']}")
+    if not (mined / "manifest.json").is_file():
+        mine(folder, mined, str(overrides["mined"]), MineConfig())
+    return str(mined)
 
 
 def run_variant(
@@ -46,9 +68,10 @@ def run_variant(
     run = out / f"{name}-s{seed}"
     final = run / "model"
     if not (final / "epic_config.json").is_file():
+        train_fields = {k: v for k, v in overrides.items() if k not in DATA_KEYS}
         cfg = from_dict(TrainConfig, {
-            **CPU_RECIPE, "data": str(default_train_data()), "max_steps": steps, "batch_size": batch_size,
-            "seed": seed, "output": str(run), "save_every": 20, "resume": True, "quiet": True, **overrides,
+            **CPU_RECIPE, "data": variant_data(overrides), "max_steps": steps, "batch_size": batch_size,
+            "seed": seed, "output": str(run), "save_every": 20, "resume": True, "quiet": True, **train_fields,
         }, source=f"--variant {name}")  # fmt: skip
 
         def snapshot(trainer: Trainer, record: dict) -> None:
