@@ -111,9 +111,12 @@ TASKS: tuple[TaskSpec, ...] = (
     # technical documentation
     T("docs-question2answer", ("python_docs", "perl_docs"), prose(shapes.heading_to_section, questions=True,
       with_title=False), "Given a question about programming, retrieve the answer from the documentation"),
-    T("docs-heading2section", ("python_docs", "perl_docs", "gnome_help"),
-      prose(shapes.heading_to_section, questions=False, lead=True),
-      "Given a documentation page and a section heading, retrieve that section"),
+    T("docs-heading2section", ("python_docs", "perl_docs"), prose(shapes.heading_to_section, questions=False,
+      lead=True), "Given a documentation page and a section heading, retrieve that section"),
+    T("help-title2page", ("gnome_help",), prose(shapes.title_to_lead),
+      "Given the title of a help page, retrieve the page"),
+    T("help-summary2page", ("gnome_help",), prose(shapes.title_to_lead, summary=True),
+      "Given a one-line description of a help page, retrieve the page"),
     # literature
     T("novel-paragraph2next", ("austen", "mobydick"), prose(shapes.next_paragraph),
       "Given a paragraph of a novel, retrieve the paragraph that follows it"),

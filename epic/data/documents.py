@@ -32,7 +32,8 @@ class Document:
 
     ``id`` is unique within the source and stable across runs (a file path, a message id); ``group``
     is what related documents share (a genre, a thread, a novel: same-group pairs and hard negatives
-    come from it); ``parent`` is the id of the document this one answers (an e-mail's reply-to).
+    come from it); ``parent`` is the id of the document this one answers (an e-mail's reply-to);
+    ``summary`` is a one-line description of the whole, apart from its text (a help page's ``<desc>``).
     """
 
     id: str
@@ -40,6 +41,7 @@ class Document:
     sections: tuple[Section, ...]
     group: str = ""
     parent: str = ""
+    summary: str = ""
 
     @property
     def paragraphs(self) -> list[str]:

@@ -76,9 +76,9 @@ def _row(query: str, positive: str, negatives: list[str]) -> Row:
     return {"query": query, "pos": [positive], "neg": negatives}
 
 
-def title_to_lead(docs: list[Document], min_title_words: int = 2) -> list[Row]:
-    """A document's title (headline, subject, chapter title) → its opening text; negatives: the
-    openings of other documents of its group."""
+def title_to_lead(docs: list[Document], min_title_words: int = 2, summary: bool = False) -> list[Row]:
+    """A document's title (headline, subject, chapter title), or with ``summary`` its one-line summary,
+    → its opening text; negatives: the openings of other documents of its group."""
     leads = {d.id: joined(d.paragraphs) for d in docs if d.paragraphs}
     by_group = defaultdict(list)
     for d in docs:
@@ -86,8 +86,9 @@ def title_to_lead(docs: list[Document], min_title_words: int = 2) -> list[Row]:
             by_group[d.group].append(leads[d.id])
     rows = []
     for d in docs:
-        if d.id in leads and n_words(d.title) >= min_title_words and n_words(leads[d.id]) >= MIN_WORDS:
-            rows.append(_row(d.title, leads[d.id], _pick(by_group[d.group], {leads[d.id]}, d.title)))
+        query = d.summary if summary else d.title
+        if d.id in leads and n_words(query) >= min_title_words and n_words(leads[d.id]) >= MIN_WORDS:
+            rows.append(_row(query, leads[d.id], _pick(by_group[d.group], {leads[d.id]}, query)))
     return rows
 
 
