@@ -9,18 +9,19 @@ shingles were seen there before.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 _WORD = re.compile(r"\w+")
 
 
-def shingles(text: str, n: int = 5) -> set[int]:
-    """Hashes of the lower-cased word ``n``-grams of ``text`` (the whole text for shorter ones)."""
+@lru_cache(maxsize=200_000)
+def shingles(text: str, n: int = 5) -> frozenset[int]:
+    """Hashes of the lower-cased word ``n``-grams of ``text`` (the whole text for shorter ones). Python's
+    own string hash: only compared within one process, so its per-process salt changes nothing."""
     words = _WORD.findall(text.lower())
-    grams = [" ".join(words[i : i + n]) for i in range(max(1, len(words) - n + 1))]
-    return {int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big") for g in grams}
+    return frozenset(hash(tuple(words[i : i + n])) for i in range(max(1, len(words) - n + 1)))
 
 
 def overlap(a: str, b: str) -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .shapes import stable_key
+from .shapes import seeded, stable_key
 from .sources.foldoc import MIN_PASSAGE_CHARS
 
 Records = dict[str, list]
@@ -67,15 +67,17 @@ def gcide_word2def(records: Records, seed: int) -> list[dict]:
     return neighbour_rows([(word, definition) for word, definition, _ in records["gcide"]])
 
 
-def _same_subject(entries: list[tuple[str, str, list[str]]], seed: int) -> list[list[int]]:
-    """For each FOLDOC entry, the other entries of its subject in a seeded order."""
+def _same_subject(entries: list[tuple[str, str, list[str]]], seed: int, k: int = 50) -> list[list[int]]:
+    """For each FOLDOC entry, up to ``k`` other entries of its subject, drawn by a generator seeded by its term."""
     by_subject = defaultdict(list)
     for i, (_, subject, _) in enumerate(entries):
         by_subject[subject].append(i)
-    return [
-        sorted(set(by_subject[subject]) - {i}, key=lambda j: stable_key(entries[j][0] + term, seed))
-        for i, (term, subject, _) in enumerate(entries)
-    ]
+    peers = []
+    for i, (term, subject, _) in enumerate(entries):
+        others = by_subject[subject]
+        drawn = seeded(term, seed).sample(range(len(others)), min(len(others), k + 1))
+        peers.append([others[j] for j in drawn if others[j] != i][:k])
+    return peers
 
 
 def foldoc_term2def(records: Records, seed: int) -> list[dict]:

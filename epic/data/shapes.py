@@ -15,6 +15,7 @@ when the heading is a question), paragraph → next paragraph, sentence → its 
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -66,10 +67,28 @@ def joined(paragraphs: Iterable[str], max_words: int = MAX_WORDS) -> str:
     return cut(" ".join(out), max_words)
 
 
-def _pick(candidates: list[str], avoid: set[str], key: str, k: int = NEGATIVES) -> list[str]:
-    """Up to ``k`` distinct candidates not in ``avoid``, in a seeded order of ``key``."""
-    pool = sorted({c for c in candidates if c not in avoid}, key=lambda c: stable_key(key + c))
-    return pool[:k]
+def seeded(key: str, seed: int = 0) -> random.Random:
+    """A generator seeded by ``key``: the same draws in every process (str seeds are hashed with SHA-512)."""
+    return random.Random(f"{seed}:{key}")
+
+
+def _pick(pool: list[str], avoid: set[str], key: str, k: int = NEGATIVES) -> list[str]:
+    """Up to ``k`` members of ``pool`` (distinct texts in a fixed order) not in ``avoid``, drawn by a
+    generator seeded by ``key``: O(k) whatever the pool's size."""
+    picked = []
+    for i in seeded(key).sample(range(len(pool)), min(len(pool), k + len(avoid))):
+        if pool[i] not in avoid and len(picked) < k:
+            picked.append(pool[i])
+    return picked
+
+
+def _pools(docs: list[Document], texts: dict[str, str]) -> dict[str, list[str]]:
+    """Each group's distinct texts (``texts``: document id -> text), in a fixed order."""
+    pools = defaultdict(list)
+    for d in docs:
+        if d.id in texts:
+            pools[d.group].append(texts[d.id])
+    return {group: sorted(set(members)) for group, members in pools.items()}
 
 
 def _row(query: str, positive: str, negatives: list[str]) -> Row:
@@ -80,10 +99,7 @@ def title_to_lead(docs: list[Document], min_title_words: int = 2, summary: bool 
     """A document's title (headline, subject, chapter title), or with ``summary`` its one-line summary,
     → its opening text; negatives: the openings of other documents of its group."""
     leads = {d.id: joined(d.paragraphs) for d in docs if d.paragraphs}
-    by_group = defaultdict(list)
-    for d in docs:
-        if d.id in leads:
-            by_group[d.group].append(leads[d.id])
+    by_group = _pools(docs, leads)
     rows = []
     for d in docs:
         query = d.summary if summary else d.title
@@ -109,7 +125,7 @@ def heading_to_section(
             if questions is not None and heading.rstrip().endswith("?") != questions:
                 continue
             query = f"{d.title}: {heading}" if with_title and d.title and d.title != heading else heading
-            rows.append(_row(query, text, _pick([t for _, t in texts], {text}, query)))
+            rows.append(_row(query, text, _pick(sorted({t for _, t in texts}), {text}, query)))
     return rows
 
 
@@ -123,7 +139,7 @@ def next_paragraph(docs: list[Document]) -> list[Row]:
     long); negatives: other paragraphs of the document."""
     rows = []
     for d in docs:
-        everything = [cut(p) for _, ps in _long_paragraphs(d) for p in ps]
+        everything = sorted({cut(p) for _, ps in _long_paragraphs(d) for p in ps})
         for _, paras in _long_paragraphs(d):
             for first, second in zip(paras, paras[1:]):
                 query, positive = cut(first, MAX_WORDS // 2 + 20), cut(second)
@@ -137,7 +153,7 @@ def inverse_cloze(docs: list[Document], seed: int = 0, min_sentences: int = 3) -
     paragraphs."""
     rows = []
     for d in docs:
-        everything = [cut(p) for _, ps in _long_paragraphs(d) for p in ps]
+        everything = sorted({cut(p) for _, ps in _long_paragraphs(d) for p in ps})
         for _, paras in _long_paragraphs(d):
             for p in paras:
                 parts = sentences(p)
@@ -159,19 +175,17 @@ def lead_to_rest(docs: list[Document], lead_sentences: int = 1) -> list[Row]:
         lead, rest = " ".join(parts[:lead_sentences]), joined(parts[lead_sentences:])
         if n_words(lead) >= 6 and n_words(rest) >= MIN_WORDS:
             pairs[d.id] = (d.group, lead, rest)
-    by_group = defaultdict(list)
+    by_group = defaultdict(set)
     for group, _, rest in pairs.values():
-        by_group[group].append(rest)
-    return [_row(lead, rest, _pick(by_group[group], {rest}, lead)) for group, lead, rest in pairs.values()]
+        by_group[group].add(rest)
+    pools = {group: sorted(rests) for group, rests in by_group.items()}
+    return [_row(lead, rest, _pick(pools[group], {rest}, lead)) for group, lead, rest in pairs.values()]
 
 
 def message_to_reply(docs: list[Document]) -> list[Row]:
     """A message → a reply to it (``parent`` links); negatives: other messages of the thread and group."""
     text = {d.id: joined(d.paragraphs) for d in docs if d.paragraphs}
-    by_group = defaultdict(list)
-    for d in docs:
-        if d.id in text:
-            by_group[d.group].append(text[d.id])
+    by_group = _pools(docs, text)
     rows = []
     for d in docs:
         if d.parent in text and d.id in text and min(n_words(text[d.id]), n_words(text[d.parent])) >= MIN_WORDS:
