@@ -88,3 +88,23 @@ def test_default_spelled_out_means_the_embedded_default(tiny_dir, monkeypatch):
         model = EpicEncoder.from_pretrained(spelling, device="cpu")
         assert model.config.backbone == "default"
     assert asked == ["default", "default"]
+
+
+def test_a_model_trained_on_a_built_set_names_its_sources_and_licences(tmp_path, tiny_dir, capsys):
+    """`epic info` and the card list the sources by name and licence (the manifest of `epic data build`),
+    not the local cache path the set was read from."""
+    data = write_train_set(tmp_path / "data")
+    sources = [
+        {"name": "brown", "title": "the Brown Corpus", "domain": "edited prose", "licence": "MIT", "examples": 12},
+        {"name": "sotu", "title": "State of the Union addresses", "domain": "speeches", "licence": "CC0-1.0",
+         "examples": 12},
+    ]  # fmt: skip
+    (data / "manifest.json").write_text(json.dumps({"builder": 3, "sources": sources, "tasks": {}}))
+    cfg = TrainConfig(model=str(tiny_dir), data=str(data), output=str(tmp_path / "run"), batch_size=4, max_steps=1,
+                      save_every=0, lora_r=4, lora_alpha=8, quiet=True)  # fmt: skip
+    path = Trainer(cfg).train()
+    assert facts(path)["training data"] == "the Brown Corpus (MIT), State of the Union addresses (CC0-1.0)"
+    main(["info", str(path)])
+    assert "the Brown Corpus (MIT), State of the Union addresses (CC0-1.0)" in capsys.readouterr().out
+    card = (path / "README.md").read_text()
+    assert "| the Brown Corpus | edited prose | MIT |" in card and "| State of the Union addresses | speeches |" in card
