@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
@@ -108,6 +109,14 @@ def evaluating(model: Encoder) -> Iterator[None]:
         nn.Module.train(model, was_training)
 
 
+def cache_argument(backbone: nn.Module) -> str:
+    """The name the backbone's forward takes a key/value cache under: ``cache`` since transformers 5.2x,
+    ``past_key_values`` before. Passed under the wrong name it would vanish into ``**kwargs`` and every
+    suffix would be encoded without its prefix."""
+    base = backbone.get_base_model() if hasattr(backbone, "get_base_model") else backbone
+    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
+
+
 class PrefixCache:
     """The key/value cache of a prompt prefix, computed once and repeated for each batch after it."""
 
@@ -131,8 +140,8 @@ class PrefixCache:
                 input_ids=batch["input_ids"],
                 attention_mask=full_mask,
                 position_ids=batch["position_ids"] + self.length,
-                cache=cache,
                 use_cache=True,
+                **{cache_argument(m.backbone): cache},
             ).last_hidden_state
         return m.pool(hidden, mask)
 

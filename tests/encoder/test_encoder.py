@@ -339,3 +339,21 @@ def test_auto_mixed_precision_is_bf16_only_where_bf16_is_native(monkeypatch):
     assert engine.compute_dtype("none", cpu) is None
     with pytest.raises(ValueError, match=r"mixed_precision must be one of .*'fp8'"):
         engine.compute_dtype("fp8", cpu)
+
+
+def test_the_prefix_cache_goes_to_the_argument_the_backbone_takes(tiny):
+    """transformers renamed ``past_key_values`` to ``cache``; passed under a name the forward does not
+    take, the cache vanished into ``**kwargs`` and prefix-cached queries were encoded without their prefix."""
+    import inspect
+
+    from torch import nn
+
+    from epic.encoder.engine import cache_argument
+
+    assert cache_argument(tiny.backbone) in inspect.signature(tiny.backbone.forward).parameters
+
+    class Older(nn.Module):
+        def forward(self, input_ids=None, attention_mask=None, past_key_values=None, **kwargs):
+            return None
+
+    assert cache_argument(Older()) == "past_key_values"
