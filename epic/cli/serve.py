@@ -1,4 +1,4 @@
-"""``epic serve``: the OpenAI-compatible HTTP service."""
+"""``epic serve`` (the OpenAI-compatible HTTP service, on epic's own engine or vLLM) and ``epic export``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
     serve(args.model, args.tasks, args.host, args.port, config)
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    from ..data.tasks import load_tasks
+    from ..serving.export import export_vllm
+
+    manifest = export_vllm(args.model, args.output, load_tasks(args.tasks) if args.tasks else {})
+    rows = sum(t["rows"] for t in manifest["tasks"].values())
+    print(f"wrote the vLLM folder of {args.model or 'the embedded default'} to {args.output}: "
+          f"{len(manifest['tasks'])} task(s), {rows} demonstration rows in the vocabulary "
+          f"({manifest['base_vocab_size']} -> {manifest['vocab_size']})")  # fmt: skip
+    print(f"serve it: vllm serve {args.output} --runner pooling, or epic serve --engine vllm --model {args.output}")
+
+
 def register(sub) -> None:
     from ..serving.server import ServeConfig
 
@@ -24,3 +36,10 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=8080)
     add_dataclass_flags(p, ServeConfig)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("export", help="an epic model as a folder vLLM serves exactly (--format vllm)")
+    p.add_argument("model", help="epic model folder or 'default'")
+    p.add_argument("output", help="a new folder")
+    p.add_argument("--format", choices=["vllm"], default="vllm")
+    p.add_argument("--tasks", help="YAML task file: each task's demonstrations become vocabulary rows")
+    p.set_defaults(func=cmd_export)

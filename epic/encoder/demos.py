@@ -24,11 +24,14 @@ from .config import DEMO_MODES, DEMO_SELECTIONS, EpicConfig
 
 class DemoMemory:
     """Pooled vectors of each task's demonstrations, ``(n_demos, vectors_per_demo, d)``, computed once
-    per version of the weights (:meth:`invalidate` when they may have changed)."""
+    per version of the weights (:meth:`invalidate` when they may have changed). At most ``max_tasks``
+    are kept, the least recently used leaving first: a server that embeds demonstrations given in
+    requests must not grow without end."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_tasks: int = 1024) -> None:
         self._vectors: dict[tuple, torch.Tensor] = {}
         self.version = 0
+        self.max_tasks = max_tasks
 
     def __len__(self) -> int:
         return len(self._vectors)
@@ -38,10 +41,25 @@ class DemoMemory:
         self._vectors.clear()
 
     def get(self, fingerprint: str, task: Task, per_demo: int, compute: Callable[[], torch.Tensor]) -> torch.Tensor:
+        """The task's vectors, computed (``compute()``: the pooled vectors in table order) if not kept."""
+        vectors = self.lookup(fingerprint, task, per_demo)
+        return vectors if vectors is not None else self.store(fingerprint, task, per_demo, compute())
+
+    def lookup(self, fingerprint: str, task: Task, per_demo: int) -> torch.Tensor | None:
+        """The kept vectors of ``task`` (now the most recently used), or None."""
         key = (fingerprint, self.version, task.content_hash(), per_demo)
-        if key not in self._vectors:
-            self._vectors[key] = compute().reshape(len(task.demos), per_demo, -1)
-        return self._vectors[key]
+        vectors = self._vectors.pop(key, None)
+        if vectors is not None:
+            self._vectors[key] = vectors
+        return vectors
+
+    def store(self, fingerprint: str, task: Task, per_demo: int, pooled: torch.Tensor) -> torch.Tensor:
+        """Keep ``pooled`` (table order) as the task's vectors; the least recently used leave past ``max_tasks``."""
+        vectors = pooled.reshape(len(task.demos), per_demo, -1)
+        self._vectors[(fingerprint, self.version, task.content_hash(), per_demo)] = vectors
+        while len(self._vectors) > self.max_tasks:
+            del self._vectors[next(iter(self._vectors))]
+        return vectors
 
     def save(self, path: str | Path, fingerprint: str) -> None:
         """Write this model's current vectors as safetensors, tagged with its fingerprint."""

@@ -54,9 +54,7 @@ class EpicEncoder(nn.Module):
             projector = DemoProjector(self.hidden_size, config.projection, config.center, token_norm)
         self.projector = projector
         self.pooled_stats = PooledStats(self.hidden_size, config.pooled_stats)
-        c = config
-        self.prompts = PromptBuilder(
-            tokenizer, c.max_length, c.demo_max_length, c.demo_markers, c.vectors_per_demo, c.template)  # fmt: skip
+        self.prompts = PromptBuilder.from_config(tokenizer, config)
         self.demo_memory = demos.DemoMemory()
         self.compute_dtype: torch.dtype | None = None  # bf16 autocast (from_pretrained's mixed_precision)
         self.training_record: dict | None = None  # set by the trainer; saved as training.json, shown in the card

@@ -106,6 +106,12 @@ class PromptBuilder:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
         self._template_cache: dict[str, list[int]] = {}
 
+    @classmethod
+    def from_config(cls, tokenizer, config) -> PromptBuilder:
+        """The builder an :class:`~epic.encoder.config.EpicConfig` describes (the one place that reads it)."""
+        c = config
+        return cls(tokenizer, c.max_length, c.demo_max_length, c.demo_markers, c.vectors_per_demo, c.template)
+
     # -- tokenization -------------------------------------------------------------------------
     def _template(self, text: str) -> Part:
         ids = self._template_cache.get(text)

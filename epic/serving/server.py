@@ -24,7 +24,6 @@ import numpy as np
 from fastapi import FastAPI, Request
 
 from ..data.tasks import Task
-from ..encoder.config import DEFAULT_INSTRUCTION
 from ..encoder.model import EpicEncoder
 from .api import Job, RequestError, ServeConfig, error, parse_request, read_body
 
@@ -52,6 +51,16 @@ class BatchingEncoder:
         """Finish every queued job, then stop the worker."""
         self.jobs.put(None)
         self.thread.join()
+
+    # the engine interface create_app serves through (the vLLM gateway has the same three)
+    async def run(self, job: Job) -> tuple[np.ndarray, int]:
+        return await asyncio.wrap_future(self.submit(job))
+
+    def queued(self) -> int:
+        return self.jobs.qsize()
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.close)  # in-flight and queued requests finish first
 
     def _run(self) -> None:
         pending: list[Job] = []
@@ -84,8 +93,8 @@ class BatchingEncoder:
         if job.input_type == "document":
             return self.model.encode_documents(texts, task=job.task, batch_size=self.config.batch_size)
         return self.model.encode_queries(
-            texts, task=job.task, instruction=None if job.task else DEFAULT_INSTRUCTION,
-            n_demos=job.n_demos, batch_size=self.config.batch_size, show_progress=False,
+            texts, task=job.query_task(), n_demos=job.n_demos, demo_selection=job.selection,
+            batch_size=self.config.batch_size, show_progress=False,
         )  # fmt: skip
 
     def _tokens(self, texts: list[str]) -> int:
@@ -127,21 +136,28 @@ def embeddings_response(emb: np.ndarray, fmt: str, model_name: str, tokens: int)
     }
 
 
-def create_app(model: EpicEncoder, tasks: dict[str, Task], model_name: str, config: ServeConfig | None = None):
-    """The FastAPI application (demonstration vectors of every task are computed here, once)."""
+def create_app(
+    model: EpicEncoder | None, tasks: dict[str, Task], model_name: str, config: ServeConfig | None = None,
+    engine_factory=None,
+):  # fmt: skip
+    """The FastAPI application. It embeds through ``model`` (demonstration vectors of every task computed
+    here, once; one worker thread batches requests) or, given ``engine_factory``, through the engine it
+    makes at start-up (the vLLM gateway: anything with ``run(job)``, ``queued()`` and ``aclose()``)."""
     from contextlib import asynccontextmanager
 
     config = config or ServeConfig()
-    for task in tasks.values():
-        if task.demos:
-            model.demo_vectors(task)
+    if engine_factory is None:
+        for task in tasks.values():
+            if task.demos:
+                model.demo_vectors(task)
+        engine_factory = lambda: BatchingEncoder(model, config)  # noqa: E731
     state: dict = {}
 
     @asynccontextmanager
     async def lifespan(app):
-        state["encoder"] = app.state.encoder = BatchingEncoder(model, config)
+        state["encoder"] = app.state.encoder = engine_factory()
         yield
-        await asyncio.to_thread(state["encoder"].close)  # in-flight and queued requests finish first
+        await state["encoder"].aclose()
 
     app = FastAPI(title="epic embeddings", lifespan=lifespan)
 
@@ -160,7 +176,7 @@ def create_app(model: EpicEncoder, tasks: dict[str, Task], model_name: str, conf
     async def embeddings(request: Request):
         try:
             job, fmt = parse_request(await read_body(request, config), tasks, config)
-            emb, tokens = await asyncio.wrap_future(state["encoder"].submit(job))
+            emb, tokens = await state["encoder"].run(job)
         except RequestError as e:
             return error(e)
         except (ValueError, TypeError, UnicodeError) as e:  # the job's own input: it fails alone
@@ -177,7 +193,7 @@ def create_app(model: EpicEncoder, tasks: dict[str, Task], model_name: str, conf
     @app.get("/health")
     async def health():
         enc = state.get("encoder")
-        return {"status": "ok", "model": model_name, "tasks": sorted(tasks), "queued": enc.jobs.qsize() if enc else 0}
+        return {"status": "ok", "model": model_name, "tasks": sorted(tasks), "queued": enc.queued() if enc else 0}
 
     return app
 
@@ -215,8 +231,14 @@ def serve(model_path: str | None, task_file: str | None, host: str, port: int, c
             "(set --api-key or EPIC_API_KEY)",
             stacklevel=2,
         )
-    tasks = load_tasks(task_file) if task_file else {}
-    model = EpicEncoder.from_pretrained(model_path, mixed_precision=config.mixed_precision)
     name = "epic-default" if model_path in (None, "default") else Path(model_path).name  # never the path
-    app = create_app(model, tasks, name, config)
+    if config.engine == "vllm":
+        from .vllm_gateway import gateway_parts
+
+        tasks, factory = gateway_parts(model_path, task_file, config)
+        app = create_app(None, tasks, name, config, factory)
+    else:
+        tasks = load_tasks(task_file) if task_file else {}
+        model = EpicEncoder.from_pretrained(model_path, mixed_precision=config.mixed_precision)
+        app = create_app(model, tasks, name, config)
     uvicorn.run(app, host=host, port=port, timeout_graceful_shutdown=30, limit_concurrency=config.max_connections)
