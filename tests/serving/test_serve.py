@@ -105,3 +105,27 @@ def test_close_finishes_every_queued_job(tiny, task):
         emb, tokens = f.result()
         np.testing.assert_allclose(emb[0], expected[i % 4], atol=1e-5)
         assert tokens == len(tiny.tokenizer(TEXTS[i % 4], add_special_tokens=False)["input_ids"])
+
+
+def test_demonstrations_in_the_request_and_the_selection_equal_the_encoder(server, tiny, task):
+    from epic import Demo, Task
+
+    given = [{"query": "Team wins the cup", "response": "The home side won the final."},
+             {"query": "Bank cuts rates", "response": "The central bank lowered interest rates."}]  # fmt: skip
+    with httpx.Client(base_url=server, timeout=60) as c:
+        r = c.post("/v1/embeddings", json={"input": TEXTS, "task": "news", "n_demos": 2, "demonstrations": given})
+        assert r.status_code == 200, r.text
+        request_task = Task("news+request", task.instruction, [Demo(**d) for d in given])
+        np.testing.assert_allclose(_emb(r), tiny.encode_queries(TEXTS, task=request_task, n_demos=2), atol=1e-5)
+        assert np.abs(_emb(r) - tiny.encode_queries(TEXTS, task=task, n_demos=2)).max() > 1e-4  # not the task's own
+        r = c.post("/v1/embeddings", json={"input": TEXTS, "task": "news", "n_demos": 2, "demo_selection": "nearest"})
+        want = tiny.encode_queries(TEXTS, task=task, n_demos=2, demo_selection="nearest")
+        np.testing.assert_allclose(_emb(r), want, atol=1e-5)
+        for body, param in [
+            ({"input": TEXTS, "demonstrations": [{"query": "x"}]}, "demonstrations"),
+            ({"input": TEXTS, "input_type": "document", "demonstrations": given}, "demonstrations"),
+            ({"input": TEXTS, "task": "news", "demo_selection": "best"}, "demo_selection"),
+            ({"input": TEXTS, "input_type": "query", "demonstrations": given, "n_demos": 3}, "n_demos"),
+        ]:
+            r = c.post("/v1/embeddings", json=body)
+            assert r.status_code == 400 and r.json()["error"]["param"] == param, r.text
