@@ -83,7 +83,7 @@ def run_variant(
         return {}
     mode = overrides.get("mode", "epic")
     specs = [EvalSpec(f"{name} · zero-shot", "epic", str(final), "none", 0)]
-    if mode != "contrastive":
+    if mode != "contrastive" and n_demos > 0:  # --n-demos 0: zero-shot only (screening runs)
         demo_mode = "embedding" if mode == "epic" else "text"
         specs.append(EvalSpec(f"{name} · {n_demos} demos", "epic", str(final), demo_mode, n_demos))
     # evaluated as the quickstart evaluates (bf16 where native), whatever the training precision
