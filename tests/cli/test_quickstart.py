@@ -11,13 +11,15 @@ pytestmark = pytest.mark.integration
 
 
 def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
+    from train_fixtures import write_train_set
+
     from epic.recipes.quickstart import QuickstartConfig, run_quickstart
 
     monkeypatch.setenv("EPIC_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "qs"
-    cfg = QuickstartConfig(
-        output=str(out), model=str(tiny_dir), steps=2, batch_size=4, skip_peer=True, threads=1, train_top_layers=1
-    )
+    data = write_train_set(tmp_path / "data", copies=3)  # the default set's builder is tested in tests/data
+    cfg = QuickstartConfig(output=str(out), model=str(tiny_dir), data=str(data), steps=2, batch_size=4,
+                           skip_peer=True, threads=1, train_top_layers=1)  # fmt: skip
     table = run_quickstart(cfg)
     for name in ("model/epic_config.json", "baseline/epic_config.json", "report.md", "report.png", "curves.png"):
         assert (out / name).is_file(), name
