@@ -10,7 +10,9 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 # the tests' training tables go to a scratch folder, not the user's cache (the backbone cache stays)
 os.environ.setdefault("EPIC_TABLES", __import__("tempfile").mkdtemp(prefix="epic-test-tables-"))
 # the fetched prose sources stay where they are when a test points EPIC_CACHE elsewhere
-os.environ.setdefault("EPIC_SOURCES", os.path.join(os.environ.get("EPIC_CACHE") or os.path.expanduser("~/.cache/epic"), "sources"))
+os.environ.setdefault(
+    "EPIC_SOURCES", os.path.join(os.environ.get("EPIC_CACHE") or os.path.expanduser("~/.cache/epic"), "sources")
+)
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
