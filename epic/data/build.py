@@ -130,10 +130,10 @@ def default_train_data(
 ) -> Path:
     """The training set of these sources in the epic cache folder, built on first use."""
     chosen = choose_sources(sources, without)
-    name = f"train-data-v{BUILD_VERSION}-{max_per_task}"
-    if chosen != DEFAULT_SOURCES:
-        name += "-" + hashlib.sha256(",".join(chosen).encode()).hexdigest()[:10]
-    folder = cache_dir() / name
-    if not (folder / "manifest.json").is_file():
+    # named by its sources too, so a set built for other sources (or an earlier default) is never reused
+    digest = hashlib.sha256(",".join(chosen).encode()).hexdigest()[:10]
+    folder = cache_dir() / f"train-data-v{BUILD_VERSION}-{max_per_task}-{digest}"
+    manifest = folder / "manifest.json"
+    if not manifest.is_file() or [s["name"] for s in json.loads(manifest.read_text())["sources"]] != list(chosen):
         build(folder, max_per_task, sources=chosen)
     return folder

@@ -4,6 +4,8 @@ on small dictd folders written here in each database's format."""
 from __future__ import annotations
 
 import gzip
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -290,3 +292,24 @@ def test_build_names_an_unknown_source_and_refuses_a_foreign_folder(tmp_path):
     with pytest.raises(FileExistsError, match="not a training set built here"):
         build(tmp_path / "mine", sources="devil")
     assert (tmp_path / "mine" / "notes.txt").read_text() == "mine"
+
+
+def test_cached_sets_are_kept_apart_by_their_sources(monkeypatch, tmp_path):
+    """A cached set is reused only for the same sources, even one left by an older default in the same folder."""
+    import epic.data.build as builddata
+
+    _fake_sources(monkeypatch, tmp_path)
+    monkeypatch.setenv("EPIC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(builddata, "DEFAULT_SOURCES", ("wordnet", "gcide"))
+    default = builddata.default_train_data()
+    other = builddata.default_train_data(sources="foldoc,jargon")
+    assert default != other
+    for folder, names in ((default, ["wordnet", "gcide"]), (other, ["foldoc", "jargon"])):
+        assert [s["name"] for s in json.loads((folder / "manifest.json").read_text())["sources"]] == names
+    stamp = (default / "manifest.json").stat().st_mtime_ns
+    assert builddata.default_train_data() == default and (default / "manifest.json").stat().st_mtime_ns == stamp
+    # a folder under the default's name that holds other sources is rebuilt, never trained on
+    shutil.rmtree(default)
+    shutil.copytree(other, default)
+    builddata.default_train_data()
+    assert [s["name"] for s in json.loads((default / "manifest.json").read_text())["sources"]] == ["wordnet", "gcide"]
