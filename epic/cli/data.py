@@ -56,7 +56,11 @@ def register(sub) -> None:
     dsub = p.add_subparsers(dest="data_command", required=True)
     b = dsub.add_parser("build", help="write the training tasks of the chosen sources as JSONL")
     b.add_argument("--output", default="data/train", type=Path)
-    b.add_argument("--sources", default="default", help="comma-separated source names, 'default' or 'all'")
+    b.add_argument(
+        "--sources",
+        default="default",
+        help="comma-separated source names; 'default' (the prose sources) and 'all' may be among them",
+    )
     b.add_argument("--without", default="", help="comma-separated sources to leave out (leave-one-out builds)")
     b.add_argument("--max-per-task", type=int, default=DEFAULT_MAX_PER_TASK)
     b.add_argument("--seed", type=int, default=0)

@@ -30,14 +30,15 @@ DEFAULT_SOURCES = PROSE
 
 
 def choose_sources(sources: str | tuple[str, ...] | None = None, without: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """The sources of a build in catalog order: ``sources`` (names, a comma-separated string, ``"default"``
-    or ``"all"``; default: :data:`DEFAULT_SOURCES`) less ``without``; unknown names are an error."""
-    if sources is None or sources == "default":
+    """The sources of a build in catalog order: ``sources`` (names or a comma-separated string of them, where
+    ``"default"`` stands for :data:`DEFAULT_SOURCES` and ``"all"`` for every source; default: the default)
+    less ``without``; unknown names are an error."""
+    if sources is None:
         sources = DEFAULT_SOURCES
-    elif sources == "all":
-        sources = SOURCES
-    elif isinstance(sources, str):
+    if isinstance(sources, str):
         sources = tuple(s.strip() for s in sources.split(",") if s.strip())
+    groups = {"default": DEFAULT_SOURCES, "all": SOURCES}  # "default,foldoc": the default set and FOLDOC
+    sources = tuple(name for s in sources for name in groups.get(s, (s,)))
     unknown = sorted(set(sources) - set(SOURCES)) + sorted(set(without) - set(SOURCES))
     if unknown:
         raise ValueError(f"unknown source(s) {unknown}; choose from {', '.join(SOURCES)}")

@@ -313,3 +313,16 @@ def test_cached_sets_are_kept_apart_by_their_sources(monkeypatch, tmp_path):
     shutil.copytree(other, default)
     builddata.default_train_data()
     assert [s["name"] for s in json.loads((default / "manifest.json").read_text())["sources"]] == ["wordnet", "gcide"]
+
+
+def test_choose_sources_expands_default_and_all_and_keeps_catalog_order():
+    from epic.data.build import DEFAULT_SOURCES, choose_sources
+    from epic.data.catalog import SOURCES
+
+    assert choose_sources() == choose_sources("default") == DEFAULT_SOURCES
+    assert choose_sources("all") == SOURCES
+    assert choose_sources("default,foldoc") == tuple(s for s in SOURCES if s in {*DEFAULT_SOURCES, "foldoc"})
+    assert choose_sources("sotu, brown") == choose_sources(("brown", "sotu")) == ("brown", "sotu")
+    assert choose_sources("all", without=DEFAULT_SOURCES) == tuple(s for s in SOURCES if s not in DEFAULT_SOURCES)
+    with pytest.raises(ValueError, match="no source left"):
+        choose_sources("sotu", without=("sotu",))
