@@ -4,7 +4,7 @@ Each shape takes :class:`~epic.data.documents.Document` records and returns rows
 ``{"query", "pos": [passage], "neg": [passages]}``; the builder adds the task name and instruction.
 Hard negatives come from the same document or group (a passage of the same article, another message
 of the thread): close in topic, wrong as an answer. ``epic data mine`` can replace them with a model's
-(:mod:`epic.data.mining`). Every choice that involves chance uses a seeded hash of the text, so a
+(:mod:`epic.training.mining`). Every choice that involves chance uses a seeded hash of the text, so a
 row does not move when other documents are added or removed.
 
 Shapes (as in bge / E5 / GTR pre-training data): title → lead, heading → section (question → answer
