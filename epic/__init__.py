@@ -16,6 +16,7 @@ The package follows the data, one subpackage a stage; each may import only the s
 from .data.tasks import DataError, Demo, Task, load_tasks
 from .encoder.config import EpicConfig
 from .encoder.model import EpicEncoder
+from .utils.integrity import DamagedFileError
 
-__all__ = ["EpicEncoder", "EpicConfig", "Task", "Demo", "DataError", "load_tasks"]
+__all__ = ["EpicEncoder", "EpicConfig", "Task", "Demo", "DataError", "DamagedFileError", "load_tasks"]
 __version__ = "0.1.0"

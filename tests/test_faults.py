@@ -1,5 +1,6 @@
 """Training and input faults: named range errors, decoding errors with file and line, a kill mid-swap,
-a resume of a different run, a half-written log line, an incomplete saved model."""
+a resume of a different run, a half-written log line, an incomplete saved model, damaged files of every
+kind, file modes under two umasks."""
 
 from __future__ import annotations
 
@@ -186,3 +187,104 @@ def test_saved_files_get_the_modes_a_plain_write_would_under_the_umask(tmp_path,
     for path in made:
         want = (0o777 if path.is_dir() else 0o666) & ~umask
         assert oct(path.stat().st_mode & 0o777) == oct(want), path
+
+
+def _damage(path, how: str) -> None:
+    """Truncate a file to half, or flip a bit early in it (a safetensors header, a JSON document)."""
+    data = bytearray(path.read_bytes())
+    if how == "truncate":
+        path.write_bytes(bytes(data[: len(data) // 2]))
+    else:
+        data[min(12, len(data) - 1)] ^= 0x80  # past the 8-byte length: inside the header's JSON
+        path.write_bytes(bytes(data))
+
+
+@pytest.fixture(scope="module")
+def saved_lora(tiny_dir, tmp_path_factory):
+    """A saved tiny model with a LoRA adapter (every file kind a saved model has) and its demo cache."""
+    from peft import LoraConfig, get_peft_model
+
+    from epic import Demo, EpicEncoder, Task
+    from epic.encoder.backbone import quiet_peft
+
+    root = tmp_path_factory.mktemp("saved")
+    model = EpicEncoder.from_pretrained(tiny_dir, device="cpu")
+    with quiet_peft():
+        model.backbone = get_peft_model(model.backbone, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj"]))
+    model.save_pretrained(root / "model")
+    model.encode_queries(["q"], task=Task("t", "Find it", [Demo("a", "b"), Demo("c", "d")]), n_demos=2)
+    model.save_demo_cache(root / "demos.safetensors")
+    return root
+
+
+def _file_kinds(root):
+    files = sorted(p for p in (root / "model").rglob("*") if p.suffix in (".safetensors", ".json"))
+    assert {p.name for p in files} >= {"adapter_model.safetensors", "projector.safetensors", "epic_config.json",
+                                       "adapter_config.json", "tokenizer.json"}  # fmt: skip
+    return [str(p.relative_to(root / "model")) for p in files]
+
+
+@pytest.mark.parametrize("how", ["truncate", "flip"])
+def test_a_damaged_file_of_a_saved_model_is_named_by_the_api_and_the_cli(saved_lora, tmp_path, capsys, how):
+    from epic import DamagedFileError, EpicEncoder
+
+    for name in _file_kinds(saved_lora):
+        copy = tmp_path / name.replace("/", "_")
+        shutil.copytree(saved_lora / "model", copy)
+        _damage(copy / name, how)
+        with pytest.raises(DamagedFileError) as e:
+            EpicEncoder.from_pretrained(copy, device="cpu")
+        assert e.value.path == copy / name and "save the model again" in str(e.value), name
+        (tmp_path / "t.txt").write_text("x\n")
+        with pytest.raises(SystemExit) as exit_:
+            main(["encode", "--model", str(copy), "--input", str(tmp_path / "t.txt"), "--documents",
+                  "--output", str(tmp_path / "e.npy")])  # fmt: skip
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and f"{copy / name}: damaged file" in err and "Traceback" not in err, name
+
+
+@pytest.mark.parametrize("how", ["truncate", "flip"])
+def test_a_damaged_demo_cache_is_named(saved_lora, tmp_path, how):
+    from epic import DamagedFileError, EpicEncoder
+
+    model = EpicEncoder.from_pretrained(saved_lora / "model", device="cpu")
+    cache = tmp_path / "demos.safetensors"
+    shutil.copy(saved_lora / "demos.safetensors", cache)
+    assert model.load_demo_cache(cache) == 1  # whole, it loads
+    _damage(cache, how)
+    with pytest.raises(DamagedFileError, match="demos.safetensors: damaged file .*save_demo_cache"):
+        model.load_demo_cache(cache)
+
+
+def test_a_damaged_checkpoint_is_named_and_left_for_the_user(tmp_path, tiny_dir):
+    from epic import DamagedFileError
+
+    Trainer(_config(tmp_path, tiny_dir, max_steps=2, save_every=2)).train()
+    ckpt = tmp_path / "run" / "checkpoint"
+    for name in sorted(p.name for p in ckpt.glob("*.safetensors")):
+        saved = (ckpt / name).read_bytes()
+        _damage(ckpt / name, "truncate")
+        with pytest.raises(DamagedFileError, match=f"{name}: damaged file .* to start over from step 0"):
+            Trainer(_config(tmp_path, tiny_dir, max_steps=4, save_every=2, resume=True)).train()
+        (ckpt / name).write_bytes(saved)
+    Trainer(_config(tmp_path, tiny_dir, max_steps=4, save_every=2, resume=True)).train()  # whole again: resumes
+
+
+def test_a_damaged_converted_default_backbone_is_converted_again(tmp_path, monkeypatch, tiny_dir):
+    import epic.encoder.backbone as backbone
+
+    monkeypatch.setenv("EPIC_CACHE", str(tmp_path))
+    shutil.copytree(tiny_dir, tmp_path / "smollm2-135m-instruct")
+    assert backbone.default_backbone_path() == tmp_path / "smollm2-135m-instruct"  # whole: used as it is
+    _damage(next((tmp_path / "smollm2-135m-instruct").glob("*.safetensors")), "truncate")
+
+    class Converting(Exception):
+        pass
+
+    def convert():
+        raise Converting
+
+    monkeypatch.setattr(backbone, "_gguf_source", convert)
+    with pytest.raises(Converting):  # damaged: removed and converted again, never loaded
+        backbone.default_backbone_path()
+    assert not (tmp_path / "smollm2-135m-instruct").exists()

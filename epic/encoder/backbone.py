@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from ..utils.integrity import DamagedFileError, check_folder
 from ..utils.io import atomic_dir, cache_dir, plain_tree
 
 DEFAULT_BACKBONE = "default"
@@ -36,7 +37,12 @@ def default_backbone_path() -> Path:
     """Return the HF folder of the default backbone, converting the GGUF once if needed."""
     target = cache_dir() / "smollm2-135m-instruct"
     if (target / "config.json").is_file():
-        return target
+        try:
+            check_folder(target, "converting it again")
+            return target
+        except DamagedFileError as e:  # the cache is ours to rebuild
+            print(f"epic: {e}", file=sys.stderr)
+            shutil.rmtree(target)
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     src = _gguf_source()
@@ -74,6 +80,7 @@ def resolve_backbone(name: str) -> Path:
             f"{path}: not a model folder (no config.json). Pass a local Hugging Face decoder folder, "
             "a saved epic model, or nothing for the embedded default. No hub is contacted."
         )
+    check_folder(path, "copy or download the model folder again")
     return path
 
 

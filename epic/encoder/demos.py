@@ -20,6 +20,7 @@ from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 
 from ..data.tasks import Task
+from ..utils.integrity import check_file
 from ..utils.io import write_bytes_atomic
 from .config import DEMO_MODES, DEMO_SELECTIONS, EpicConfig
 
@@ -75,6 +76,7 @@ class DemoMemory:
 
     def load(self, path: str | Path, fingerprint: str, device: torch.device) -> int:
         """Load vectors saved for this exact model (else an error); returns how many tasks."""
+        check_file(Path(path), "write the demonstration cache again (save_demo_cache)")
         with safe_open(str(path), framework="pt") as f:
             saved = (f.metadata() or {}).get("fingerprint")
         if saved != fingerprint:

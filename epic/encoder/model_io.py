@@ -19,6 +19,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ..utils import config_io as cfg
+from ..utils.integrity import check_folder
 from ..utils.io import atomic_dir, replace_dir
 from .backbone import load_backbone, quiet_peft, resolve_backbone
 from .card import TRAINING_FILE, write_card
@@ -32,7 +33,8 @@ PROJECTOR_FILE = "projector.safetensors"
 
 def read_config(root: Path, overrides: dict) -> EpicConfig:
     """A saved model's config with inference-time ``overrides``; changing what the weights were
-    trained as (pooling, template, projection, …) is refused by name."""
+    trained as (pooling, template, projection, …) is refused by name. A damaged file of the folder is named."""
+    check_folder(root, "save the model again, or copy it again from where it was saved")
     try:
         data = json.loads((root / CONFIG_FILE).read_text())
         config = cfg.from_dict(EpicConfig, data, str(root / CONFIG_FILE))

@@ -17,6 +17,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from ..encoder.model import EpicEncoder
+from ..utils.integrity import check_file
 from ..utils.io import atomic_dir, recover_dir, replace_dir
 from .config import TrainConfig, resume_conflicts
 from .loss import LogitScale
@@ -141,6 +142,9 @@ def load(trainer: Run) -> bool:
     if trainer.world_size != saved_world and (trainer.cfg.sharding == "fsdp" or trainer.world_size > 1):
         raise ValueError(f"{ckpt}: saved by {saved_world} process(es); resume it with the same number")
     weights_file, optimizer_file, rng_file = _files(trainer)
+    for name in (weights_file, optimizer_file, rng_file):
+        if (ckpt / name).is_file():
+            check_file(ckpt / name, f"the checkpoint cannot be resumed: move {ckpt} away to start over from step 0")
     targets = trainable_tensors(trainer)
     with torch.no_grad():
         for name, value in load_file(str(ckpt / weights_file)).items():
