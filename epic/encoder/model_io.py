@@ -20,7 +20,7 @@ from torch import nn
 
 from ..utils import config_io as cfg
 from ..utils.integrity import check_folder
-from ..utils.io import atomic_dir, replace_dir
+from ..utils.io import atomic_dir, disk_errors, replace_dir
 from .backbone import load_backbone, quiet_peft, resolve_backbone
 from .card import TRAINING_FILE, write_card
 from .config import ARCHITECTURE_FIELDS, CONFIG_FILE, EpicConfig
@@ -83,6 +83,11 @@ def save_model(
     leaves half a model); returns the config as saved (with its new fingerprint).
     ``backbone_state``: the backbone's full weights where the module holds only shards (FSDP)."""
     target = Path(path)
+    with disk_errors(target):
+        return _save_into(model, target, merge_lora, backbone_state)
+
+
+def _save_into(model: Encoder, target: Path, merge_lora: bool, backbone_state) -> EpicConfig:
     tmp = atomic_dir(target)
     try:
         config = dataclasses.replace(model.config, fingerprint=uuid.uuid4().hex)

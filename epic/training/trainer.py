@@ -25,6 +25,7 @@ from ..encoder.engine import compute_dtype
 from ..encoder.model import EpicEncoder
 from ..encoder.prompt import Prompt
 from ..utils.config_io import flat_dict
+from ..utils.io import disk_errors
 from . import checkpoint
 from .batches import TaskBatchPlan, make_batch
 from .config import INFERENCE_MODE, LORA_TARGETS, MODES, TrainConfig, training_encoder
@@ -235,7 +236,8 @@ class Trainer:
 
     # -- checkpoints (epic.training.checkpoint) -----------------------------------------------------------------
     def save_checkpoint(self) -> None:
-        checkpoint.save(self)
+        with disk_errors(self.out / "checkpoint"):  # a full disk: an OSError naming the folder
+            checkpoint.save(self)
 
     def load_checkpoint(self) -> bool:
         return checkpoint.load(self)

@@ -10,7 +10,9 @@ two renames leaves no ``NAME`` but both siblings: :func:`recover_dir` puts the c
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -48,6 +50,21 @@ def cache_dir() -> Path:
     """Where epic keeps what it builds once (converted backbones, training sets): ``$EPIC_CACHE`` or
     ``~/.cache/epic``."""
     return Path(os.environ.get("EPIC_CACHE") or Path.home() / ".cache" / "epic")
+
+
+@contextlib.contextmanager
+def disk_errors(where: Path):
+    """Let a full disk surface as an ``OSError`` naming ``where``: safetensors reports one as
+    ``SafetensorError('Error while serializing: I/O error: No space left on device (os error 28)')``."""
+    try:
+        yield
+    except OSError:
+        raise
+    except Exception as e:
+        found = re.search(r"I/O error: (.*) \(os error (\d+)\)", str(e))
+        if found is None:
+            raise
+        raise OSError(int(found.group(2)), found.group(1), str(where)) from e
 
 
 def atomic_dir(target: Path) -> Path:

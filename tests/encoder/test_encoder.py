@@ -255,7 +255,7 @@ def test_unreadable_model_folders(tmp_path):
         EpicEncoder.from_pretrained(tmp_path / "empty")
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "epic_config.json").write_text("{not json")
-    with pytest.raises(ValueError, match="epic_config.json: unreadable"):
+    with pytest.raises(ValueError, match="epic_config.json: damaged file .not valid JSON"):
         EpicEncoder.from_pretrained(tmp_path / "bad")
 
 
