@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     """Run one ``epic`` command; bad input ends with its message and exit status 2, not a traceback."""
     from ..data.tasks import DataError
+    from ..training.stopping import TrainingInterrupted
 
     args = build_parser().parse_args(argv)
     try:
@@ -42,6 +43,9 @@ def main(argv: list[str] | None = None) -> None:
     except (DataError, ConfigError, FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"epic {args.command}: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
+    except TrainingInterrupted as e:
+        print(f"epic {args.command}: {e}", file=sys.stderr)
+        raise SystemExit(e.exit_code) from None
     except OSError as e:  # a full disk, a read-only or vanished folder: the system's words and the path
         where = f": {e.filename}" if e.filename else ""
         print(f"epic {args.command}: error: {e.strerror or e}{where}", file=sys.stderr)

@@ -43,6 +43,12 @@ class RunLog:
                     self.writer.add_scalar(name, value, record["step"])
             self.writer.flush()
 
+    def __enter__(self) -> RunLog:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()

@@ -32,6 +32,7 @@ from .config import INFERENCE_MODE, LORA_TARGETS, MODES, TrainConfig, training_e
 from .loss import LogitScale, world
 from .objective import Objective
 from .sharding import average_replicated_gradients, clip_gradients, full_backbone_state, shard_backbone
+from .stopping import StopSignals, TrainingInterrupted
 from .telemetry import RunLog, curve_summary, read_log
 from .trainable import make_trainable, param_groups, trained_parameters
 from .validation import split_validation, validation_batches, validation_losses
@@ -187,22 +188,25 @@ class Trainer:
         if self.validation and self.step == 0:
             log.write(self.evaluate())
         bar = tqdm(total=c.max_steps, initial=self.step, disable=c.quiet or self.rank != 0, desc=f"train {c.mode}")
-        while self.step < c.max_steps:
-            record = self.train_step()
-            if self.step % c.log_every == 0 or self.step == c.max_steps:
-                log.write(record)
-            if self.validation and ((c.eval_every and self.step % c.eval_every == 0) or self.step == c.max_steps):
-                log.write(self.evaluate())
-            bar.update(1)
-            bar.set_postfix(
-                {k: f"{v:.3g}" for k, v in record.items() if k in ("loss", "lr", "demo_cos", "examples_per_s")}
-            )
-            if c.save_every and self.step % c.save_every == 0 and self.step < c.max_steps:
-                self.save_checkpoint()
-            if callback is not None:
-                callback(self, record)
-        bar.close()
-        log.close()
+        with StopSignals() as stop, log, bar:
+            while self.step < c.max_steps:
+                record = self.train_step()
+                if self.step % c.log_every == 0 or self.step == c.max_steps:
+                    log.write(record)
+                if self.validation and ((c.eval_every and self.step % c.eval_every == 0) or self.step == c.max_steps):
+                    log.write(self.evaluate())
+                bar.update(1)
+                bar.set_postfix(
+                    {k: f"{v:.3g}" for k, v in record.items() if k in ("loss", "lr", "demo_cos", "examples_per_s")}
+                )
+                if c.save_every and self.step % c.save_every == 0 and self.step < c.max_steps:
+                    self.save_checkpoint()
+                if callback is not None:
+                    callback(self, record)
+                signum = stop.agreed(self.world_size)  # every rank, every step: they stop together
+                if signum and self.step < c.max_steps:
+                    self.save_checkpoint()
+                    raise TrainingInterrupted(signum, self.step, str(self.out / "checkpoint"))
         final = Path(c.model_dir) if c.model_dir else self.out / "model"
         state = full_backbone_state(self.model.backbone) if self.fsdp is not None else None  # every rank gathers
         if self.rank == 0:

@@ -201,3 +201,58 @@ def test_sharded_validation_passes_equal_the_replicated_ones(tmp_path, tiny_dir)
     assert [s for s, *_ in replicated] == [0, 2, 3] == [s for s, *_ in sharded]
     for a, b in zip(replicated, sharded):
         assert abs(a[1] - b[1]) < 1e-4 and abs(a[2] - b[2]) < 1e-4
+
+
+def test_sigterm_to_one_process_stops_both_with_a_checkpoint_and_resume_matches(tmp_path, tiny_dir):
+    """SIGTERM to rank 1 alone (a preempted worker): both ranks agree to stop after the same step, write
+    one complete checkpoint and exit 143; --resume then equals the uninterrupted run."""
+    import json
+    import signal
+    import time
+
+    import psutil
+
+    data = _two_task_data(tmp_path)
+    full = _launch(tmp_path, tiny_dir, data, "full")
+    assert full.wait(timeout=300) == 0, full.stderr.read()[-3000:]
+    run = _launch(tmp_path, tiny_dir, data, "stopped", "--save-every", "0")
+    log = tmp_path / "stopped" / "train_log.jsonl"
+    deadline = time.time() + 300
+    while time.time() < deadline and not (log.is_file() and len(log.read_text().splitlines()) >= 5):
+        time.sleep(0.05)
+    workers = [p for p in psutil.Process(run.pid).children(recursive=True) if "epic.cli" in " ".join(p.cmdline())]
+    rank1 = [p for p in workers if p.environ().get("RANK") == "1"]
+    assert len(workers) == 2 and len(rank1) == 1
+    rank1[0].send_signal(signal.SIGTERM)
+    assert run.wait(timeout=300) != 0
+    err = run.stderr.read().decode()
+    assert "stopped by SIGTERM after step" in err, err[-3000:]
+    stopped_at = json.loads((tmp_path / "stopped" / "checkpoint" / "state.json").read_text())["step"]
+    assert 5 <= stopped_at < 40 and not (tmp_path / "stopped" / "model").exists()
+    assert len(list((tmp_path / "stopped" / "checkpoint").glob("trainable-rank*.safetensors"))) == 2
+    resumed = _launch(tmp_path, tiny_dir, data, "stopped", "--save-every", "0", "--resume")
+    assert resumed.wait(timeout=300) == 0, resumed.stderr.read()[-3000:]
+    a, b = _weights(tmp_path / "full"), _weights(tmp_path / "stopped")
+    for k in a:
+        torch.testing.assert_close(b[k], a[k], rtol=1e-5, atol=1e-6)
+
+
+def test_sigterm_to_epic_train_exits_143_with_a_checkpoint(tmp_path, tiny_dir):
+    import signal
+    import time
+
+    data = write_train_set(tmp_path / "data")
+    cmd = [sys.executable, "-m", "epic.cli", "train", "--model", str(tiny_dir), "--data", str(data), "--output",
+           str(tmp_path / "run"), "--max-steps", "400", "--batch-size", "4", "--lora-r", "4", "--quiet", "--threads",
+           "1"]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "run" / "train_log.jsonl"
+    deadline = time.time() + 300
+    while time.time() < deadline and not (log.is_file() and len(log.read_text().splitlines()) >= 3):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) == 143
+    err = proc.stderr.read()
+    assert "epic train: stopped by SIGTERM after step" in err and "--resume" in err and "Traceback" not in err
+    assert (tmp_path / "run" / "checkpoint" / "state.json").is_file()

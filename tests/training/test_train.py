@@ -499,3 +499,34 @@ def test_training_data_is_a_memory_mapped_table_read_again_when_a_file_changes(t
     )
     with pytest.raises(DataError, match=r"x.parquet:row 1: field 'pos'"):
         load_train_data(bad)
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_a_signal_stops_after_the_step_with_a_checkpoint_and_resume_equals_the_uninterrupted_run(
+    tmp_path, tiny_dir, signame
+):
+    import os
+    import signal
+
+    from epic.training.stopping import TrainingInterrupted
+
+    full = Trainer(_config(tmp_path / "a", tiny_dir, max_steps=5, lora_dropout=0.1))
+    full.train()
+    expected = _trainable(full)
+
+    def signal_at_3(trainer, record):
+        if trainer.step == 3:
+            os.kill(os.getpid(), getattr(signal, signame))  # no save_every: only the signal writes one
+
+    cfg = _config(tmp_path / "b", tiny_dir, max_steps=5, save_every=0, lora_dropout=0.1)
+    with pytest.raises(TrainingInterrupted) as e:
+        Trainer(cfg).train(callback=signal_at_3)
+    assert e.value.step == 3 and e.value.exit_code == 128 + getattr(signal, signame)
+    assert not (tmp_path / "b" / "run" / "model").exists()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handlers are put back
+    resumed = Trainer(TrainConfig(**{**cfg.__dict__, "resume": True}))
+    assert resumed.step == 3
+    resumed.train()
+    got = _trainable(resumed)
+    for name in expected:
+        torch.testing.assert_close(got[name], expected[name], rtol=1e-5, atol=1e-6)
