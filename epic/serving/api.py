@@ -32,6 +32,7 @@ class ServeConfig:
     batch_size: int = 32
     body_timeout_s: float = 30.0  # the whole body must arrive within this; else 408
     max_connections: int = 256  # concurrent connections (uvicorn limit_concurrency); beyond it: 503
+    drain_timeout_s: float = 30.0  # on SIGTERM: answer what is in flight (new requests: 503) for at most this
     max_demos: int = 16  # demonstrations given in one request
     api_key: str | None = None  # require "Authorization: Bearer KEY" (also from $EPIC_API_KEY)
     mixed_precision: str = "none"  # none | bf16 | auto (bf16 matmuls where native: ~1.7x faster on such CPUs)
@@ -52,8 +53,8 @@ class ServeConfig:
             raise ValueError(f"ServeConfig.engine must be torch or vllm, got {self.engine!r}")
         if self.vllm_url and self.engine != "vllm":
             raise ValueError("--vllm-url goes with --engine vllm")
-        if not self.body_timeout_s > 0 or self.max_wait_ms < 0:
-            raise ValueError("ServeConfig.body_timeout_s must be > 0 and max_wait_ms >= 0")
+        if not self.body_timeout_s > 0 or self.max_wait_ms < 0 or not self.drain_timeout_s > 0:
+            raise ValueError("ServeConfig.body_timeout_s and drain_timeout_s must be > 0 and max_wait_ms >= 0")
 
 
 class RequestError(Exception):

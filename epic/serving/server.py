@@ -223,6 +223,7 @@ def serve(model_path: str | None, task_file: str | None, host: str, port: int, c
     import uvicorn
 
     from ..data.tasks import load_tasks
+    from .draining import Drain, DrainingServer
 
     config.api_key = config.api_key or os.environ.get("EPIC_API_KEY") or None
     if not config.api_key and host not in ("127.0.0.1", "localhost", "::1"):
@@ -241,4 +242,8 @@ def serve(model_path: str | None, task_file: str | None, host: str, port: int, c
         tasks = load_tasks(task_file) if task_file else {}
         model = EpicEncoder.from_pretrained(model_path, mixed_precision=config.mixed_precision)
         app = create_app(model, tasks, name, config)
-    uvicorn.run(app, host=host, port=port, timeout_graceful_shutdown=30, limit_concurrency=config.max_connections)
+    drain = Drain()  # SIGTERM: finish what is in flight, refuse new requests with 503, then stop
+    drain.install(app)
+    settings = uvicorn.Config(app, host=host, port=port, limit_concurrency=config.max_connections,
+                              timeout_graceful_shutdown=config.drain_timeout_s)  # fmt: skip
+    DrainingServer(settings, drain, config.drain_timeout_s).run()

@@ -164,3 +164,52 @@ def test_serve_loads_the_model_in_the_configured_precision(tiny, monkeypatch):
     assert asked == {"mixed_precision": "auto"}
     with pytest.raises(ValueError, match="ServeConfig.mixed_precision must be none, bf16 or auto, got 'fp16'"):
         ServeConfig(mixed_precision="fp16")
+
+
+def test_sigterm_drains_answers_what_is_in_flight_refuses_new_requests_and_exits(tiny_dir, tmp_path):
+    """`epic serve` in its own process: SIGTERM while requests wait in the batcher; they are answered
+    (with the library's vectors), a request sent during the drain gets 503, and the process ends."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "epic.cli", "serve", "--model", str(tiny_dir), "--port", str(port),
+           "--max-wait-ms", "1500", "--max-batch-texts", "64"]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        texts = [f"document number {i} about the river bank" for i in range(4)]
+
+        def post(text):
+            body = {"model": "m", "input": text, "input_type": "document"}
+            return httpx.post(f"{url}/v1/embeddings", json=body, timeout=60)
+
+        with ThreadPoolExecutor(4) as pool:
+            in_flight = [pool.submit(post, t) for t in texts]
+            time.sleep(0.5)  # they wait in the batcher (max_wait_ms 1500)
+            proc.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+            late = post("sent during the drain")
+            answers = [f.result() for f in in_flight]
+        assert late.status_code == 503 and late.headers["retry-after"] == "1"
+        assert "shutting down" in late.json()["error"]["message"]
+        assert [a.status_code for a in answers] == [200] * 4
+        expected = EpicEncoder.from_pretrained(tiny_dir, device="cpu").encode_documents(texts)
+        got = np.array([a.json()["data"][0]["embedding"] for a in answers])
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+        assert proc.wait(timeout=30) in (-signal.SIGTERM, 128 + signal.SIGTERM)  # ended by the signal it was sent
+    finally:
+        proc.kill()
