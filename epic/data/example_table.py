@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +57,9 @@ def build_table(files: list[Path], rows: Callable[[], Iterable[dict[str, Any]]])
     stamp = [TABLE_VERSION] + [(str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
     target = tables_dir() / f"{hashlib.sha256(json.dumps(stamp).encode()).hexdigest()[:20]}.arrow"
     if target.is_file():
-        return target
+        if _readable(target):
+            return target
+        print(f"epic: the training table {target} is damaged; building it again", file=sys.stderr)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
@@ -73,6 +76,15 @@ def build_table(files: list[Path], rows: Callable[[], Iterable[dict[str, Any]]])
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def _readable(path: Path) -> bool:
+    """Whether a cached table opens (its footer and schema are whole): a truncated one is built again."""
+    try:
+        with pa.OSFile(str(path)) as source:
+            return pa.ipc.open_file(source).schema.equals(SCHEMA)
+    except (pa.ArrowInvalid, OSError):
+        return False
 
 
 class ExampleTable(Sequence):

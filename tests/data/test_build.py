@@ -326,3 +326,17 @@ def test_choose_sources_expands_default_and_all_and_keeps_catalog_order():
     assert choose_sources("all", without=DEFAULT_SOURCES) == tuple(s for s in SOURCES if s not in DEFAULT_SOURCES)
     with pytest.raises(ValueError, match="no source left"):
         choose_sources("sotu", without=("sotu",))
+
+
+def test_a_damaged_cached_training_table_is_built_again(tmp_path, capsys):
+    from train_fixtures import write_train_set
+
+    from epic.data.train_data import load_train_data
+
+    data = write_train_set(tmp_path / "data")
+    first = load_train_data(data)
+    table, rows = first.examples.path, [tuple(e.pos) for e in first.examples]
+    table.write_bytes(table.read_bytes()[: table.stat().st_size // 2])  # a half-written cache file
+    again = load_train_data(data)
+    assert again.examples.path == table and [tuple(e.pos) for e in again.examples] == rows
+    assert f"the training table {table} is damaged; building it again" in capsys.readouterr().err
