@@ -220,10 +220,7 @@ class BackgroundServer:
 
 
 def serve(model_path: str | None, task_file: str | None, host: str, port: int, config: ServeConfig) -> None:
-    import uvicorn
-
     from ..data.tasks import load_tasks
-    from .draining import Drain, DrainingServer
 
     config.api_key = config.api_key or os.environ.get("EPIC_API_KEY") or None
     if not config.api_key and host not in ("127.0.0.1", "localhost", "::1"):
@@ -242,7 +239,16 @@ def serve(model_path: str | None, task_file: str | None, host: str, port: int, c
         tasks = load_tasks(task_file) if task_file else {}
         model = EpicEncoder.from_pretrained(model_path, mixed_precision=config.mixed_precision)
         app = create_app(model, tasks, name, config)
-    drain = Drain()  # SIGTERM: finish what is in flight, refuse new requests with 503, then stop
+    run_server(app, host, port, config)
+
+
+def run_server(app, host: str, port: int, config: ServeConfig) -> None:
+    """Serve ``app`` with uvicorn until a signal; SIGTERM drains first (:mod:`epic.serving.draining`)."""
+    import uvicorn
+
+    from .draining import Drain, DrainingServer
+
+    drain = Drain()  # finish what is in flight, refuse new requests with 503, then stop
     drain.install(app)
     settings = uvicorn.Config(app, host=host, port=port, limit_concurrency=config.max_connections,
                               timeout_graceful_shutdown=config.drain_timeout_s)  # fmt: skip

@@ -131,15 +131,20 @@ def test_an_unexpected_error_is_a_json_500(tiny, task, monkeypatch):
 def test_binding_beyond_loopback_without_a_key_warns(tiny, monkeypatch):
     import uvicorn
 
+    import epic.serving.draining as draining
     import epic.serving.server as serve_module
 
     monkeypatch.setattr(serve_module.EpicEncoder, "from_pretrained", staticmethod(lambda *a, **k: tiny))
     seen = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
+    monkeypatch.setattr(draining.DrainingServer, "run", lambda server: seen.update(vars(server.config)))
+    monkeypatch.setattr(
+        uvicorn, "run", lambda *a, **kw: pytest.fail("serve must drain: DrainingServer, not uvicorn.run")
+    )
     monkeypatch.delenv("EPIC_API_KEY", raising=False)
     with pytest.warns(UserWarning, match="without an API key"):
         serve_module.serve(None, None, "0.0.0.0", 8080, ServeConfig())
     assert seen["limit_concurrency"] == ServeConfig().max_connections
+    assert seen["timeout_graceful_shutdown"] == ServeConfig().drain_timeout_s
     monkeypatch.setenv("EPIC_API_KEY", "k")
     config = ServeConfig()
     import warnings
@@ -151,15 +156,13 @@ def test_binding_beyond_loopback_without_a_key_warns(tiny, monkeypatch):
 
 
 def test_serve_loads_the_model_in_the_configured_precision(tiny, monkeypatch):
-    import uvicorn
-
     import epic.serving.server as serve_module
 
     asked = {}
     monkeypatch.setattr(
         serve_module.EpicEncoder, "from_pretrained", staticmethod(lambda *a, **k: asked.update(k) or tiny)
     )
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    monkeypatch.setattr(serve_module, "run_server", lambda *a: None)
     serve_module.serve(None, None, "127.0.0.1", 8080, ServeConfig(mixed_precision="auto"))
     assert asked == {"mixed_precision": "auto"}
     with pytest.raises(ValueError, match="ServeConfig.mixed_precision must be none, bf16 or auto, got 'fp16'"):
