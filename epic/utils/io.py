@@ -30,20 +30,22 @@ def current_umask() -> int:
     return mask
 
 
-def plain_mode(path: Path | str, folder: bool = False) -> None:
+def plain_mode(path: Path | str, folder: bool = False, umask: int | None = None) -> None:
     """Give a temporary file (0600) or folder (0700) the mode a plain write would have under the umask, so
     another user or a serving container of another uid can read what epic saved."""
-    os.chmod(path, (0o777 if folder else 0o666) & ~current_umask())
+    umask = current_umask() if umask is None else umask
+    os.chmod(path, (0o777 if folder else 0o666) & ~umask)
 
 
 def plain_tree(root: Path) -> None:
     """:func:`plain_mode` for a folder and everything in it (safetensors and some writers create 0600 files)."""
-    plain_mode(root, folder=True)
+    umask = current_umask()  # read once for the tree, not twice a file
+    plain_mode(root, folder=True, umask=umask)
     for folder, dirs, files in os.walk(root):
         for name in dirs:
-            plain_mode(os.path.join(folder, name), folder=True)
+            plain_mode(os.path.join(folder, name), folder=True, umask=umask)
         for name in files:
-            plain_mode(os.path.join(folder, name))
+            plain_mode(os.path.join(folder, name), umask=umask)
 
 
 def cache_dir() -> Path:

@@ -332,6 +332,16 @@ def test_demo_loss_weight_scales_the_with_demonstrations_term_only(tmp_path, tin
         assert torch.allclose(weights[0][name], w, atol=1e-6), name
 
 
+def _resume_and_compare(cfg: TrainConfig, from_step: int, expected: dict) -> None:
+    """Resume ``cfg``'s run from its checkpoint at ``from_step``; its trained weights must equal ``expected``."""
+    resumed = Trainer(TrainConfig(**{**cfg.__dict__, "resume": True}))
+    assert resumed.step == from_step
+    resumed.train()
+    got = _trainable(resumed)
+    for name in expected:
+        torch.testing.assert_close(got[name], expected[name], rtol=1e-5, atol=1e-6)
+
+
 def test_resume_after_kill_reproduces_the_uninterrupted_run(tmp_path, tiny_dir):
     full = Trainer(_config(tmp_path / "a", tiny_dir, max_steps=5, lora_dropout=0.1))
     full.train()
@@ -347,12 +357,7 @@ def test_resume_after_kill_reproduces_the_uninterrupted_run(tmp_path, tiny_dir):
     cfg = _config(tmp_path / "b", tiny_dir, max_steps=5, save_every=2, lora_dropout=0.1)
     with pytest.raises(Killed):
         Trainer(cfg).train(callback=kill_at_3)
-    resumed = Trainer(TrainConfig(**{**cfg.__dict__, "resume": True}))
-    assert resumed.step == 2
-    resumed.train()
-    got = _trainable(resumed)
-    for name in expected:
-        torch.testing.assert_close(got[name], expected[name], rtol=1e-5, atol=1e-6)
+    _resume_and_compare(cfg, 2, expected)
     log = [json.loads(x)["step"] for x in (tmp_path / "b" / "run" / "train_log.jsonl").read_text().splitlines()]
     assert log == [1, 2, 3, 4, 5]
 
@@ -524,9 +529,4 @@ def test_a_signal_stops_after_the_step_with_a_checkpoint_and_resume_equals_the_u
     assert e.value.step == 3 and e.value.exit_code == 128 + getattr(signal, signame)
     assert not (tmp_path / "b" / "run" / "model").exists()
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handlers are put back
-    resumed = Trainer(TrainConfig(**{**cfg.__dict__, "resume": True}))
-    assert resumed.step == 3
-    resumed.train()
-    got = _trainable(resumed)
-    for name in expected:
-        torch.testing.assert_close(got[name], expected[name], rtol=1e-5, atol=1e-6)
+    _resume_and_compare(cfg, 3, expected)
