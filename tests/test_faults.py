@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -66,7 +67,7 @@ def test_non_utf8_bytes_name_file_and_line_and_can_be_skipped(tmp_path, capsys):
     texts = tmp_path / "in.txt"
     texts.write_bytes(b"fine\nnot \xff fine\n")
     with pytest.raises(SystemExit) as e:
-        main(["encode", "--input", str(texts), "--output", str(tmp_path / "o.npy")])
+        main(["encode", "--input", str(texts), "--documents", "--output", str(tmp_path / "o.npy")])
     assert e.value.code == 2 and "in.txt:2: not valid UTF-8" in capsys.readouterr().err
 
 
@@ -84,7 +85,7 @@ def test_a_kill_between_the_two_renames_of_the_checkpoint_swap_loses_nothing(tmp
 
     def dying_replace(src, dst):  # the second save: the old checkpoint moved aside, then the kill
         real_replace(src, dst)
-        if "checkpoint" in str(dst):  # not the training table's own atomic write
+        if Path(dst).name == "checkpoint" or Path(dst).name.startswith(".checkpoint.old"):  # the swap's renames
             calls.append(dst)
             if len(calls) == 2:
                 raise Killed
@@ -148,12 +149,15 @@ def test_a_half_written_last_log_line_does_not_stop_a_resume(tmp_path, tiny_dir,
 
 
 def test_a_saved_model_without_its_weights_folder_is_an_error_not_a_hub_lookup(tmp_path, tiny_dir, monkeypatch):
-    from epic import EpicEncoder
+    from epic import DamagedFileError, EpicEncoder
 
     model = EpicEncoder.from_pretrained(tiny_dir, device="cpu")
     model.save_pretrained(tmp_path / "m")
     shutil.rmtree(tmp_path / "m" / "backbone")
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # even where the hub would be allowed
+    with pytest.raises(DamagedFileError, match=r"m/backbone/config.json: damaged file \(missing, as are .* incomplete copy"):
+        EpicEncoder.from_pretrained(tmp_path / "m", device="cpu")
+    (tmp_path / "m" / "checksums.sha256").unlink()  # saved before the lists existed: the folder is named
     with pytest.raises(FileNotFoundError, match=r"m: saved epic model without its backbone/ folder"):
         EpicEncoder.from_pretrained(tmp_path / "m", device="cpu")
 
@@ -190,13 +194,17 @@ def test_saved_files_get_the_modes_a_plain_write_would_under_the_umask(tmp_path,
 
 
 def _damage(path, how: str) -> None:
-    """Truncate a file to half, or flip a bit early in it (a safetensors header, a JSON document)."""
+    """Truncate a file to half, flip a bit early in it (a safetensors header, a JSON document), or flip
+    the lowest bit of a byte near its end (inside tensor data: every check but a checksum passes)."""
     data = bytearray(path.read_bytes())
     if how == "truncate":
         path.write_bytes(bytes(data[: len(data) // 2]))
-    else:
+        return
+    if how == "flip":
         data[min(12, len(data) - 1)] ^= 0x80  # past the 8-byte length: inside the header's JSON
-        path.write_bytes(bytes(data))
+    else:
+        data[-3] ^= 0x01
+    path.write_bytes(bytes(data))
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +232,7 @@ def _file_kinds(root):
     return [str(p.relative_to(root / "model")) for p in files]
 
 
-@pytest.mark.parametrize("how", ["truncate", "flip"])
+@pytest.mark.parametrize("how", ["truncate", "flip", "flip-late"])
 def test_a_damaged_file_of_a_saved_model_is_named_by_the_api_and_the_cli(saved_lora, tmp_path, capsys, how):
     from epic import DamagedFileError, EpicEncoder
 
@@ -243,7 +251,7 @@ def test_a_damaged_file_of_a_saved_model_is_named_by_the_api_and_the_cli(saved_l
         assert exit_.value.code == 2 and f"{copy / name}: damaged file" in err and "Traceback" not in err, name
 
 
-@pytest.mark.parametrize("how", ["truncate", "flip"])
+@pytest.mark.parametrize("how", ["truncate", "flip", "flip-late"])
 def test_a_damaged_demo_cache_is_named(saved_lora, tmp_path, how):
     from epic import DamagedFileError, EpicEncoder
 
@@ -265,13 +273,43 @@ def test_a_damaged_checkpoint_is_named_and_left_for_the_user(tmp_path, tiny_dir)
     assert len(names) == 3  # weights, optimizer, random generators
     for name in names:
         saved = (ckpt / name).read_bytes()
-        _damage(ckpt / name, "truncate")
-        with pytest.raises(DamagedFileError, match=f"{name}: damaged file .* to start over from step 0"):
-            Trainer(_config(tmp_path, tiny_dir, max_steps=5, save_every=2, resume=True)).train()
-        (ckpt / name).write_bytes(saved)
+        for how in ("truncate", "flip-late"):
+            _damage(ckpt / name, how)
+            with pytest.raises(DamagedFileError, match=f"{name}: damaged file .* to start over from step 0"):
+                Trainer(_config(tmp_path, tiny_dir, max_steps=5, save_every=2, resume=True)).train()
+            (ckpt / name).write_bytes(saved)
     trainer = Trainer(_config(tmp_path, tiny_dir, max_steps=5, save_every=2, resume=True))
     trainer.train()  # whole again: it resumes
     assert trainer.step == 5
+
+
+def test_saved_checksums_are_sha256sum_s_own_and_edits_are_named(saved_lora, tmp_path):
+    import subprocess
+
+    from epic import DamagedFileError, EpicEncoder
+
+    model = saved_lora / "model"
+    listed = (model / "checksums.sha256").read_text()
+    assert "adapter/adapter_model.safetensors" in listed and "README.md" not in listed
+    check = subprocess.run(["sha256sum", "--check", "--quiet", "checksums.sha256"], cwd=model, capture_output=True)
+    assert check.returncode == 0, check.stdout + check.stderr  # the standard tool agrees with the list
+
+    edited = tmp_path / "edited"
+    shutil.copytree(model, edited)
+    config = json.loads((edited / "epic_config.json").read_text())
+    (edited / "epic_config.json").write_text(json.dumps({**config, "n_demos": config["n_demos"] + 1}))
+    with pytest.raises(DamagedFileError, match=r"epic_config.json: damaged file .*delete its line from"):
+        EpicEncoder.from_pretrained(edited, device="cpu")
+    (edited / "README.md").write_text("my own card\n")  # the card is the user's to edit
+    listing = (edited / "checksums.sha256").read_text().splitlines()
+    (edited / "checksums.sha256").write_text("".join(f"{x}\n" for x in listing if not x.endswith("epic_config.json")))
+    assert EpicEncoder.from_pretrained(edited, device="cpu").config.n_demos == config["n_demos"] + 1
+
+    (edited / "checksums.sha256").write_text(listing[0][:30] + "\n")  # a list cut short
+    with pytest.raises(DamagedFileError, match="checksums.sha256: damaged file .*line 1"):
+        EpicEncoder.from_pretrained(edited, device="cpu")
+    (edited / "checksums.sha256").unlink()  # a folder saved before the lists existed still loads
+    EpicEncoder.from_pretrained(edited, device="cpu")
 
 
 def test_a_damaged_converted_default_backbone_is_converted_again(tmp_path, monkeypatch, tiny_dir):
@@ -380,6 +418,87 @@ def test_a_full_disk_during_a_checkpoint_keeps_the_last_one_and_the_run_resumes(
     trainer = Trainer(_config(tmp_path, tiny_dir, max_steps=5, save_every=2, resume=True))
     trainer.train()
     assert trainer.step == 5
+
+
+def test_a_full_disk_while_converting_the_default_backbone_leaves_nothing_half_made(tmp_path, tiny_dir, monkeypatch):
+    import transformers
+
+    import epic.encoder.backbone as backbone
+
+    monkeypatch.setenv("EPIC_CACHE", str(tmp_path))
+    monkeypatch.setattr(backbone, "_gguf_source", lambda: tiny_dir)
+    real_model, real_tokenizer = transformers.AutoModelForCausalLM.from_pretrained, transformers.AutoTokenizer.from_pretrained
+
+    def load_model(src, gguf_file=None, **kw):  # the tiny folder stands in for the GGUF
+        model = real_model(src, **kw)
+
+        def save_pretrained(folder, **kw):
+            Path(folder, "model.safetensors").write_bytes(b"\0" * 64)  # part of the weights made it
+            raise _full_disk(Path(folder, "model.safetensors"))
+
+        model.save_pretrained = save_pretrained
+        return model
+
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", load_model)
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", lambda src, gguf_file=None, **kw: real_tokenizer(src))
+    with pytest.raises(OSError, match="No space left"):
+        backbone.default_backbone_path()
+    assert not (tmp_path / "smollm2-135m-instruct").exists()  # never taken for a converted backbone later
+    _no_hidden_leftovers(tmp_path)
+
+
+def test_a_full_disk_while_building_a_training_set_keeps_the_previous_set(tmp_path, monkeypatch):
+    import epic.data.build as build
+
+    record = {"title": "T", "body": "a body of text"}
+    monkeypatch.setattr(build, "read_source", lambda name: [record])
+    monkeypatch.setattr(build, "choose_sources", lambda sources, without: ("x",))
+    monkeypatch.setattr(build, "_write_set", lambda out, *a: _write_half(out / "manifest.json"))
+    (tmp_path / "set").mkdir()
+    (tmp_path / "set" / "manifest.json").write_text('{"builder": 3}')
+    (tmp_path / "set" / "defs.jsonl").write_text('{"query": "q"}\n')
+    with pytest.raises(OSError, match="No space left"):
+        build.build(tmp_path / "set")
+    assert sorted(p.name for p in (tmp_path / "set").iterdir()) == ["defs.jsonl", "manifest.json"]
+    assert (tmp_path / "set" / "manifest.json").read_text() == '{"builder": 3}'
+    _no_hidden_leftovers(tmp_path)
+
+
+def _write_half(path):
+    path.write_text('{"buil')
+    raise _full_disk(path)
+
+
+def test_a_full_disk_while_writing_a_training_table_leaves_no_table(tmp_path, monkeypatch):
+    from train_fixtures import write_train_set
+
+    import epic.data.example_table as example_table
+    from epic.data.train_data import load_train_data
+
+    monkeypatch.setenv("EPIC_TABLES", str(tmp_path / "tables"))
+    data = write_train_set(tmp_path / "data")
+
+    real_new_file = example_table.pa.ipc.new_file
+
+    class FullDisk:  # the file's header is written, then the disk is full
+        def __init__(self, sink, schema):
+            self.writer = real_new_file(sink, schema)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.writer.close()
+
+        def write_batch(self, batch):
+            raise _full_disk(tmp_path / "tables")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(example_table.pa.ipc, "new_file", FullDisk)
+        with pytest.raises(OSError, match="No space left"):
+            load_train_data(data)
+    assert list((tmp_path / "tables").iterdir()) == []  # no table, whole or half, and no temporary file
+    assert len(load_train_data(data).examples) > 0  # with room again, it is built
 
 
 def test_a_really_full_disk_keeps_the_previous_model(tmp_path, tiny):

@@ -14,11 +14,16 @@ def cmd_encode(args: argparse.Namespace) -> None:
     from ..encoder.model import EpicEncoder
     from ..utils.io import write_bytes_atomic
 
-    out = Path(args.output)
-    if out.suffix != ".npy":  # as np.save names it
-        out = out.with_name(out.name + ".npy")
-    if out.is_dir():
-        raise FileExistsError(f"--output {out} is a folder")
+    given = Path(args.output)
+    out = given if given.suffix == ".npy" else given.with_name(given.name + ".npy")  # as np.save names it
+    for path in {given, out}:
+        if path.is_dir():
+            raise FileExistsError(f"--output {path} is a folder: name the file to write, e.g. {path / 'embeddings.npy'}")
+    if args.task and not args.task_file:
+        raise ValueError("--task names a task of a --task-file: give the file too")
+    if not args.documents and not args.task_file and not (args.instruction or "").strip():
+        raise ValueError("queries need an instruction: give --task-file (and --task), or --instruction TEXT; "
+                         "or pass --documents to encode documents, which take none")  # fmt: skip
     texts = read_inputs(args.input)
     task = pick_task(args.task_file, args.task)
     model = EpicEncoder.from_pretrained(args.model, device=args.device)
@@ -29,7 +34,7 @@ def cmd_encode(args: argparse.Namespace) -> None:
         emb = model.encode_queries(texts, instruction=args.instruction, n_demos=args.n_demos, demo_mode=args.demo_mode,
                                    demo_selection=args.demo_selection, **kw)  # fmt: skip
     write_bytes_atomic(out, lambda fh: np.save(fh, emb, allow_pickle=False))
-    print(f"wrote {emb.shape[0]} embeddings of dimension {emb.shape[1]} to {args.output}", file=sys.stderr)
+    print(f"wrote {emb.shape[0]} embeddings of dimension {emb.shape[1]} to {out}", file=sys.stderr)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from ..utils.integrity import DamagedFileError, check_folder
+from ..utils.integrity import DamagedFileError, check_folder, write_checksums
 from ..utils.io import atomic_dir, cache_dir, disk_errors, plain_tree
 
 DEFAULT_BACKBONE = "default"
@@ -61,6 +61,7 @@ def default_backbone_path() -> Path:
         with disk_errors(target):
             model.save_pretrained(tmp)
             tok.save_pretrained(tmp)
+            write_checksums(tmp)
         if not (target / "config.json").is_file():  # another process may have won the race
             if target.exists():
                 shutil.rmtree(target)

@@ -17,10 +17,9 @@ import torch
 import torch.nn.functional as F
 from safetensors import safe_open
 from safetensors.torch import load_file
-from safetensors.torch import save as safetensors_bytes
 
 from ..data.tasks import Task
-from ..utils.integrity import check_file
+from ..utils.integrity import check_file, sealed_safetensors
 from ..utils.io import write_bytes_atomic
 from .config import DEMO_MODES, DEMO_SELECTIONS, EpicConfig
 
@@ -71,7 +70,7 @@ class DemoMemory:
             for (fp, version, task_hash, per_demo), t in self._vectors.items()
             if fp == fingerprint and version == self.version
         }
-        data = safetensors_bytes(tensors, metadata={"fingerprint": fingerprint})
+        data = sealed_safetensors(tensors, metadata={"fingerprint": fingerprint})
         write_bytes_atomic(Path(path), lambda fh: fh.write(data))
 
     def load(self, path: str | Path, fingerprint: str, device: torch.device) -> int:

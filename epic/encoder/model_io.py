@@ -19,7 +19,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ..utils import config_io as cfg
-from ..utils.integrity import check_folder
+from ..utils.integrity import check_folder, write_checksums
 from ..utils.io import atomic_dir, disk_errors, replace_dir
 from .backbone import load_backbone, quiet_peft, resolve_backbone
 from .card import TRAINING_FILE, write_card
@@ -116,6 +116,7 @@ def _save_into(model: Encoder, target: Path, merge_lora: bool, backbone_state) -
         except ImportError:  # sentence-transformers is optional
             pass
         write_card(tmp, target.name)
+        write_checksums(tmp)
         replace_dir(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -17,7 +17,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from ..encoder.model import EpicEncoder
-from ..utils.integrity import check_file
+from ..utils.integrity import check_checksums, check_file, write_checksums
 from ..utils.io import atomic_dir, recover_dir, replace_dir
 from .config import TrainConfig, resume_conflicts
 from .loss import LogitScale
@@ -105,6 +105,7 @@ def save(trainer: Run) -> None:
             meta = {"step": trainer.step, "world_size": trainer.world_size, "param_groups": groups,
                     "config": dataclasses.asdict(trainer.cfg)}  # fmt: skip
             (tmp / "state.json").write_text(json.dumps(meta, indent=2) + "\n")
+            write_checksums(tmp)
             replace_dir(tmp, target)
     except BaseException:
         if trainer.rank == 0:
@@ -142,9 +143,11 @@ def load(trainer: Run) -> bool:
     if trainer.world_size != saved_world and (trainer.cfg.sharding == "fsdp" or trainer.world_size > 1):
         raise ValueError(f"{ckpt}: saved by {saved_world} process(es); resume it with the same number")
     weights_file, optimizer_file, rng_file = _files(trainer)
+    remedy = f"the checkpoint cannot be resumed: move {ckpt} away to start over from step 0"
     for name in (weights_file, optimizer_file, rng_file):
         if (ckpt / name).is_file():
-            check_file(ckpt / name, f"the checkpoint cannot be resumed: move {ckpt} away to start over from step 0")
+            check_file(ckpt / name, remedy)
+    check_checksums(ckpt, remedy, only={weights_file, optimizer_file, rng_file})
     targets = trainable_tensors(trainer)
     with torch.no_grad():
         for name, value in load_file(str(ckpt / weights_file)).items():

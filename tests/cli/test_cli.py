@@ -38,6 +38,35 @@ def test_bad_input_exits_with_a_clear_message(tiny_dir, tmp_path, capsys):
     assert e.value.code == 2 and "field 'max_steps': expected int" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ([], "queries need an instruction: give --task-file (and --task), or --instruction TEXT; or pass --documents"),
+        (["--instruction", "  "], "queries need an instruction"),
+        (["--task", "news"], "--task names a task of a --task-file"),
+        (["--documents", "--output", "{folder}"], "--output {folder} is a folder: name the file to write"),
+        (["--documents", "--output", "{folder_stem}"], "--output {folder} is a folder"),  # DIR.npy is a folder
+    ],
+)
+def test_encode_names_the_flags_that_fix_a_bad_call(tiny_dir, tmp_path, capsys, extra, message):
+    (tmp_path / "in.txt").write_text("a cat\n")
+    (tmp_path / "out.npy").mkdir()
+    fill = {"folder": str(tmp_path / "out.npy"), "folder_stem": str(tmp_path / "out")}
+    args = ["encode", "--model", str(tiny_dir), "--input", str(tmp_path / "in.txt"), "--output", str(tmp_path / "e.npy")]
+    with pytest.raises(SystemExit) as e:
+        main(args + [x.format(**fill) for x in extra])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and message.format(**fill) in err and "Traceback" not in err
+    assert not (tmp_path / "e.npy").exists() and list((tmp_path / "out.npy").iterdir()) == []
+
+
+def test_encode_reports_the_file_it_wrote(tiny_dir, tmp_path, capsys):
+    (tmp_path / "in.txt").write_text("a cat\n")
+    main(["encode", "--model", str(tiny_dir), "--input", str(tmp_path / "in.txt"), "--documents", "--quiet",
+          "--output", str(tmp_path / "vectors")])  # fmt: skip
+    assert f"to {tmp_path / 'vectors.npy'}" in capsys.readouterr().err and (tmp_path / "vectors.npy").is_file()
+
+
 def test_plan_prints_replicated_and_sharded_memory(tiny_dir, capsys):
     from epic.cli import main
 
