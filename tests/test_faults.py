@@ -155,7 +155,8 @@ def test_a_saved_model_without_its_weights_folder_is_an_error_not_a_hub_lookup(t
     model.save_pretrained(tmp_path / "m")
     shutil.rmtree(tmp_path / "m" / "backbone")
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # even where the hub would be allowed
-    with pytest.raises(DamagedFileError, match=r"m/backbone/config.json: damaged file \(missing, as are .* incomplete copy"):
+    incomplete = r"m/backbone/config.json: damaged file \(missing, as are .* incomplete copy"
+    with pytest.raises(DamagedFileError, match=incomplete):
         EpicEncoder.from_pretrained(tmp_path / "m", device="cpu")
     (tmp_path / "m" / "checksums.sha256").unlink()  # saved before the lists existed: the folder is named
     with pytest.raises(FileNotFoundError, match=r"m: saved epic model without its backbone/ folder"):
@@ -427,7 +428,8 @@ def test_a_full_disk_while_converting_the_default_backbone_leaves_nothing_half_m
 
     monkeypatch.setenv("EPIC_CACHE", str(tmp_path))
     monkeypatch.setattr(backbone, "_gguf_source", lambda: tiny_dir)
-    real_model, real_tokenizer = transformers.AutoModelForCausalLM.from_pretrained, transformers.AutoTokenizer.from_pretrained
+    real_model = transformers.AutoModelForCausalLM.from_pretrained
+    real_tokenizer = transformers.AutoTokenizer.from_pretrained
 
     def load_model(src, gguf_file=None, **kw):  # the tiny folder stands in for the GGUF
         model = real_model(src, **kw)
@@ -440,7 +442,7 @@ def test_a_full_disk_while_converting_the_default_backbone_leaves_nothing_half_m
         return model
 
     monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", load_model)
-    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", lambda src, gguf_file=None, **kw: real_tokenizer(src))
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", lambda src, **kw: real_tokenizer(src))
     with pytest.raises(OSError, match="No space left"):
         backbone.default_backbone_path()
     assert not (tmp_path / "smollm2-135m-instruct").exists()  # never taken for a converted backbone later

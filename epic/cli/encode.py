@@ -18,7 +18,8 @@ def cmd_encode(args: argparse.Namespace) -> None:
     out = given if given.suffix == ".npy" else given.with_name(given.name + ".npy")  # as np.save names it
     for path in {given, out}:
         if path.is_dir():
-            raise FileExistsError(f"--output {path} is a folder: name the file to write, e.g. {path / 'embeddings.npy'}")
+            example = path / "embeddings.npy"
+            raise FileExistsError(f"--output {path} is a folder: name the file to write, e.g. {example}")
     if args.task and not args.task_file:
         raise ValueError("--task names a task of a --task-file: give the file too")
     if not args.documents and not args.task_file and not (args.instruction or "").strip():

@@ -128,7 +128,8 @@ def check_checksums(root: Path, remedy: str, only: set[str] | None = None) -> No
             listed.append((root / name, digest))
     missing = [path for path, _ in listed if not path.is_file()]
     if missing:
-        others = f", as are {len(missing) - 1} more of the files it lists (an incomplete copy?)" if len(missing) > 1 else ""
+        more = len(missing) - 1
+        others = f", as are {more} more of the files it lists (an incomplete copy?)" if more else ""
         raise DamagedFileError(missing[0], f"missing{others}; {CHECKSUMS} lists it", remedy)
     for path, digest in listed:
         if file_sha256(path) != digest:

@@ -52,7 +52,8 @@ def test_encode_names_the_flags_that_fix_a_bad_call(tiny_dir, tmp_path, capsys, 
     (tmp_path / "in.txt").write_text("a cat\n")
     (tmp_path / "out.npy").mkdir()
     fill = {"folder": str(tmp_path / "out.npy"), "folder_stem": str(tmp_path / "out")}
-    args = ["encode", "--model", str(tiny_dir), "--input", str(tmp_path / "in.txt"), "--output", str(tmp_path / "e.npy")]
+    args = ["encode", "--model", str(tiny_dir), "--input", str(tmp_path / "in.txt")]
+    args += ["--output", str(tmp_path / "e.npy")]
     with pytest.raises(SystemExit) as e:
         main(args + [x.format(**fill) for x in extra])
     err = capsys.readouterr().err
