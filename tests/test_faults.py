@@ -303,7 +303,8 @@ def test_saved_checksums_are_sha256sum_s_own_and_edits_are_named(saved_lora, tmp
         EpicEncoder.from_pretrained(edited, device="cpu")
     (edited / "README.md").write_text("my own card\n")  # the card is the user's to edit
     listing = (edited / "checksums.sha256").read_text().splitlines()
-    (edited / "checksums.sha256").write_text("".join(f"{x}\n" for x in listing if not x.endswith("epic_config.json")))
+    kept = [f"{x[:64]} *{x[66:]}\n" for x in listing if not x.endswith("epic_config.json")]  # sha256sum -b's form
+    (edited / "checksums.sha256").write_text("".join(kept))
     assert EpicEncoder.from_pretrained(edited, device="cpu").config.n_demos == config["n_demos"] + 1
 
     (edited / "checksums.sha256").write_text(listing[0][:30] + "\n")  # a list cut short

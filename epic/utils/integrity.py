@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import struct
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from .io import write_text_atomic
 
 CHECKSUMS = "checksums.sha256"
 UNCHECKED = {"README.md", "eval_results.json", CHECKSUMS}  # the card and results change after the save
+_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)")
 _DATA_SHA256 = "epic.data_sha256"  # safetensors metadata key: SHA-256 of the bytes after the header
 
 _MAX_HEADER = 100_000_000  # safetensors' own limit on the header size
@@ -121,9 +123,10 @@ def check_checksums(root: Path, remedy: str, only: set[str] | None = None) -> No
         return
     listed = []
     for number, line in enumerate(listing.read_text(errors="replace").splitlines(), 1):
-        digest, _, name = line.partition("  ")
-        if len(digest) != 64 or not name:
+        entry = _LINE.fullmatch(line)  # sha256sum's text (two spaces) and binary (" *") forms
+        if entry is None:
             raise DamagedFileError(listing, f"line {number} is not '<sha256>  <file>'", remedy)
+        digest, name = entry.group(1).lower(), entry.group(2)
         if only is None or name in only:
             listed.append((root / name, digest))
     missing = [path for path, _ in listed if not path.is_file()]
