@@ -43,6 +43,12 @@ def _train(tmp_path, tiny_dir, data, name, nproc, batch, launcher="torchrun", mo
                "--num_machines", "1", "--main_process_port", str(port), "--mixed_precision", "no",
                "--dynamo_backend", "no", "-m", "epic.cli", "train", *args]  # fmt: skip
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    if proc.returncode and not (tmp_path / name / "train_config.json").exists():
+        # it failed before training began (the launcher's rendezvous, gloo's connection setup): launch once
+        # more; a failure inside training is never retried
+        first = proc.stderr[-1500:]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, f"failed twice before training; first:\n{first}\nthen:\n{proc.stderr[-1500:]}"
     assert proc.returncode == 0, proc.stderr[-3000:]
     return _weights(tmp_path / name)
 
