@@ -194,6 +194,27 @@ def test_saved_files_get_the_modes_a_plain_write_would_under_the_umask(tmp_path,
         assert oct(path.stat().st_mode & 0o777) == oct(want), path
 
 
+def test_folder_swap_leaves_symbolic_links_and_their_targets_alone(tmp_path):
+    """An unpacked Debian package links into /usr/share (dangling where that package is absent): the swap
+    must neither fail on a dangling link nor chmod the file a link points to outside the tree."""
+    from epic.utils.io import current_umask, replace_dir
+
+    outside = tmp_path / "outside.js"
+    outside.write_text("x")
+    outside.chmod(0o600)
+    tree = tmp_path / "tmp"
+    (tree / "static").mkdir(parents=True)
+    (tree / "static" / "page.html").write_text("<p>")
+    (tree / "static" / "page.html").chmod(0o600)
+    (tree / "static" / "gone.js").symlink_to(tmp_path / "missing.js")
+    (tree / "static" / "linked.js").symlink_to(outside)
+    replace_dir(tree, tmp_path / "target")
+    static = tmp_path / "target" / "static"
+    assert (static / "gone.js").is_symlink() and (static / "linked.js").read_text() == "x"
+    assert oct(outside.stat().st_mode & 0o777) == oct(0o600)
+    assert oct((static / "page.html").stat().st_mode & 0o777) == oct(0o666 & ~current_umask())
+
+
 def _damage(path, how: str) -> None:
     """Truncate a file to half, flip a bit early in it (a safetensors header, a JSON document), or flip
     the lowest bit of a byte near its end (inside tensor data: every check but a checksum passes)."""

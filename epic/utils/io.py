@@ -38,14 +38,17 @@ def plain_mode(path: Path | str, folder: bool = False, umask: int | None = None)
 
 
 def plain_tree(root: Path) -> None:
-    """:func:`plain_mode` for a folder and everything in it (safetensors and some writers create 0600 files)."""
+    """:func:`plain_mode` for a folder and everything in it (safetensors and some writers create 0600 files).
+
+    Symbolic links are left alone: chmod would follow them, failing on a dangling one and changing the
+    mode of a file outside the tree (unpacked Debian packages link into ``/usr/share/javascript``)."""
     umask = current_umask()  # read once for the tree, not twice a file
     plain_mode(root, folder=True, umask=umask)
     for folder, dirs, files in os.walk(root):
-        for name in dirs:
-            plain_mode(os.path.join(folder, name), folder=True, umask=umask)
-        for name in files:
-            plain_mode(os.path.join(folder, name), umask=umask)
+        for name, is_folder in [(d, True) for d in dirs] + [(f, False) for f in files]:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                plain_mode(path, folder=is_folder, umask=umask)
 
 
 def cache_dir() -> Path:
