@@ -71,7 +71,8 @@ def run_variant(
         train_fields = {k: v for k, v in overrides.items() if k not in DATA_KEYS}
         cfg = from_dict(TrainConfig, {
             **CPU_RECIPE, "data": variant_data(overrides), "max_steps": steps, "batch_size": batch_size,
-            "seed": seed, "output": str(run), "save_every": 20, "resume": True, "quiet": True, **train_fields,
+            "seed": seed, "output": str(run), "save_every": 20, "resume": True, "quiet": True,
+            "eval_every": max(1, steps // 2), **train_fields,  # validation at the start, middle and end
         }, source=f"--variant {name}")  # fmt: skip
 
         def snapshot(trainer: Trainer, record: dict) -> None:

@@ -18,7 +18,7 @@ def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("EPIC_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "qs"
     data = write_train_set(tmp_path / "data", copies=3)  # the default set's builder is tested in tests/data
-    cfg = QuickstartConfig(output=str(out), model=str(tiny_dir), data=str(data), steps=2, batch_size=4,
+    cfg = QuickstartConfig(output=str(out), model=str(tiny_dir), data=str(data), steps=4, batch_size=4,
                            skip_peer=True, threads=1, train_top_layers=1)  # fmt: skip
     table = run_quickstart(cfg)
     for name in ("model/epic_config.json", "baseline/epic_config.json", "report.md", "report.png", "curves.png"):
@@ -27,6 +27,9 @@ def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
     assert json.loads((out / "baseline" / "epic_config.json").read_text())["demo_mode"] == "none"
     for mode in ("epic", "contrastive"):  # the override reaches both trainings, and the report says so
         assert json.loads((out / "runs" / mode / "train_config.json").read_text())["train_top_layers"] == 1
+    for mode in ("epic", "contrastive"):  # validation at the start, middle and end of any budget
+        log = [json.loads(line) for line in (out / "runs" / mode / "train_log.jsonl").read_text().splitlines()]
+        assert [rec["step"] for rec in log if "eval_loss" in rec] == [0, 2, 4]
     report = (out / "report.md").read_text()
     assert "'train_top_layers': 1" in report
     scores = json.loads((out / "quickstart.json").read_text())["scores"]
