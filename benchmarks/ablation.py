@@ -30,7 +30,7 @@ import torch
 
 from epic.data.build import DEFAULT_MAX_PER_TASK, default_train_data
 from epic.evaluation.run import EvalSpec, evaluate_specs
-from epic.recipes.quickstart import CPU_RECIPE, QuickstartConfig
+from epic.recipes.quickstart import QuickstartConfig, cpu_recipe
 from epic.training.config import TrainConfig
 from epic.training.trainer import Trainer
 from epic.utils.config_io import from_dict, parse_overrides
@@ -70,9 +70,8 @@ def run_variant(
     if not (final / "epic_config.json").is_file():
         train_fields = {k: v for k, v in overrides.items() if k not in DATA_KEYS}
         cfg = from_dict(TrainConfig, {
-            **CPU_RECIPE, "data": variant_data(overrides), "max_steps": steps, "batch_size": batch_size,
-            "seed": seed, "output": str(run), "save_every": 20, "resume": True, "quiet": True,
-            "eval_every": max(1, steps // 2), **train_fields,  # validation at the start, middle and end
+            **cpu_recipe(steps), "data": variant_data(overrides), "max_steps": steps, "batch_size": batch_size,
+            "seed": seed, "output": str(run), "save_every": 20, "resume": True, "quiet": True, **train_fields,
         }, source=f"--variant {name}")  # fmt: skip
 
         def snapshot(trainer: Trainer, record: dict) -> None:

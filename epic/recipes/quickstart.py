@@ -38,12 +38,19 @@ CPU_RECIPE = dict(
     # demonstrations are what tells the task (docs/study.md §8h: +0.4 zero-shot, +1.0 with demos, 3 seeds)
     instruction_dropout=0.5,
     eval_examples=8,  # a fixed validation batch per task (17 tasks), scored at the start, middle and end:
-    eval_every=30,  # half the default steps; run_quickstart uses half of its own (each pass ~25 s on 2 cores)
+    eval_every=30,  # half the default steps; cpu_recipe(steps) halves any budget (each pass ~25 s on 2 cores)
     # training computes in fp32: bf16 autocast made EPIC's steps ~1.7x faster on this CPU but its validation
     # loss fell a third as far (docs/study.md §8f); the evaluation runs in bf16 (QuickstartConfig.eval_precision)
     mixed_precision="none",
     eval_precision="auto",  # the validation passes take no gradient: bf16 there, ~0.65x the time, training unchanged
 )
+
+
+def cpu_recipe(steps: int) -> dict:
+    """The CPU recipe for a budget of ``steps``: validation at the start, middle and end of it."""
+    return {**CPU_RECIPE, "eval_every": max(1, steps // 2)}
+
+
 GPU_RECIPE = dict(
     lora_r=32, lora_alpha=64, query_max_length=256, passage_max_length=256, demo_max_length=256,
     hard_negatives=7, lr=1e-4, warmup_steps=100, gradient_checkpointing=True,
@@ -141,12 +148,10 @@ def run_quickstart(cfg: QuickstartConfig) -> str:
         data = default_train_data()
     timings["data"] = time.perf_counter() - t0
 
-    recipe = GPU_RECIPE if cfg.gpu else CPU_RECIPE
+    steps = cfg.steps * (10 if cfg.gpu else 1)
+    recipe = GPU_RECIPE if cfg.gpu else cpu_recipe(steps)
     if cfg.train_top_layers is not None:
         recipe = {**recipe, "train_top_layers": cfg.train_top_layers}
-    steps = cfg.steps * (10 if cfg.gpu else 1)
-    if not cfg.gpu:
-        recipe = {**recipe, "eval_every": max(1, steps // 2)}
     models = {"epic": out / "model", "contrastive": out / "baseline"}
     _train_both(cfg, data, recipe, steps, models, timings)
 

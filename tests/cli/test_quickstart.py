@@ -27,7 +27,7 @@ def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
     assert json.loads((out / "baseline" / "epic_config.json").read_text())["demo_mode"] == "none"
     for mode in ("epic", "contrastive"):  # the override reaches both trainings, and the report says so
         assert json.loads((out / "runs" / mode / "train_config.json").read_text())["train_top_layers"] == 1
-    for mode in ("epic", "contrastive"):  # validation at the start, middle and end of any budget
+        # validation at the start, middle and end of any budget
         log = [json.loads(line) for line in (out / "runs" / mode / "train_log.jsonl").read_text().splitlines()]
         assert [rec["step"] for rec in log if "eval_loss" in rec] == [0, 2, 4]
     report = (out / "report.md").read_text()
