@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import torch
 
+from epic.encoder.engine import bf16_is_native
+
 
 def setup_threads(threads: int) -> str:
     """Pin intra-op threads (a shared 2-core machine spins badly otherwise); describe the setting."""
@@ -21,9 +23,20 @@ def setup_threads(threads: int) -> str:
     return f"torch threads={threads}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}"
 
 
+def cpu_name() -> str:
+    """The CPU's model name and whether it computes bf16 natively (the two facts a CPU timing depends on)."""
+    name = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            name = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), name)
+    except OSError:
+        pass
+    return f"{name} ({'native bf16' if bf16_is_native(torch.device('cpu')) else 'no native bf16'})"
+
+
 def machine() -> str:
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {gpu}, torch {torch.__version__}"
+    return f"{cpu_name()}, {os.cpu_count()} cores, {gpu}, torch {torch.__version__}"
 
 
 def timed(fn: Callable[[], object], repeats: int) -> float:

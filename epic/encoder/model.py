@@ -117,9 +117,10 @@ class EpicEncoder(nn.Module):
         return super().train(mode)
 
     # -- the forward ---------------------------------------------------------------------------
-    def embed(self, prompts: Sequence[Prompt], table: torch.Tensor | None = None) -> torch.Tensor:
-        """Pooled states (B, d) with gradients; each soft slot takes its row of ``table`` (pooled vectors)."""
-        return engine.embed(self, prompts, table)
+    def embed(self, prompts: Sequence[Prompt], table: torch.Tensor | None = None, max_groups: int = 1) -> torch.Tensor:
+        """Pooled states (B, d) with gradients; each soft slot takes its row of ``table`` (pooled vectors);
+        in up to ``max_groups`` forwards of similar lengths (:func:`epic.encoder.engine.embed`)."""
+        return engine.embed(self, prompts, table, max_groups)
 
     def pool(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """The configured pooling (:mod:`epic.encoder.pooling`), then the fitted pooled statistics if any."""

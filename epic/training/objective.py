@@ -78,6 +78,12 @@ class Objective:
         self.cfg, self.model, self.logit_scale, self.world_size = config, model, logit_scale, world_size
         self.fsdp = fsdp  # GradCache reduce-scatters once per step, at the last backward
         self.placeholder = Prompt([model.prompts.head])  # one token: the forward of a rank with nothing to run
+        # sharded weights are gathered per forward: every rank must run as many, so one per chunk there
+        self.groups = 1 if fsdp is not None else config.length_groups
+
+    def embed(self, prompts: list[Prompt], table: torch.Tensor | None = None) -> torch.Tensor:
+        """Pooled states with gradients, in up to ``length_groups`` forwards of similar lengths."""
+        return self.model.embed(prompts, table, self.groups)
 
     def prepare(self, batch: TrainBatch) -> StepInputs:
         c, m, p = self.cfg, self.model, self.model.prompts
@@ -167,11 +173,11 @@ class Objective:
     def _forward(self, inp: StepInputs) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """(E, QI, placeholder): where this rank has no ICL queries but others may, a one-token
         placeholder runs in the ICL forward's place (same collectives, in the same order)."""
-        E = self.model.embed(inp.base)
+        E = self.embed(inp.base)
         if inp.icl:
-            return E, self.model.embed(inp.icl, self.demo_table(E)), None
+            return E, self.embed(inp.icl, self.demo_table(E)), None
         if self.world_size > 1 and self.cfg.mode != "contrastive":
-            return E, None, self.model.embed([self.placeholder])
+            return E, None, self.embed([self.placeholder])
         return E, None, None
 
     def forward_backward(self, inp: StepInputs) -> tuple[float, dict]:
@@ -217,7 +223,7 @@ class Objective:
             out = []
             for s, part in self._chunks(prompts, chunk, count):
                 states[kind, s] = RandomState()
-                pooled = self.model.embed(part or [self.placeholder], table)
+                pooled = self.embed(part or [self.placeholder], table)
                 out.append(pooled if part else pooled[:0])
             return torch.cat(out) if out else None
 
@@ -250,5 +256,5 @@ class Objective:
         chunk back-propagates zeros, so every rank runs as many backwards)."""
         if self.fsdp is not None:
             self.fsdp.set_requires_gradient_sync(last)
-        out = self.model.embed(part or [self.placeholder], table if part else None)
+        out = self.embed(part or [self.placeholder], table if part else None)
         out.backward(grad if part else torch.zeros_like(out))

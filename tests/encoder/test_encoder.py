@@ -357,3 +357,57 @@ def test_the_prefix_cache_goes_to_the_argument_the_backbone_takes(tiny):
             return None
 
     assert cache_argument(Older()) == "past_key_values"
+
+
+def _padded_cost(groups: list[list[int]], lengths: list[int], overhead: int) -> int:
+    return sum(len(g) * max(lengths[i] for i in g) + overhead for g in groups)
+
+
+def test_length_groups_are_the_cheapest_partition():
+    """Against brute force over every split of the sorted lengths: a partition of all indices, at most
+    ``max_groups`` groups, and no cheaper split exists (padded tokens + a fixed cost a group)."""
+    import itertools
+    import random
+
+    from epic.encoder.engine import length_groups
+
+    rng = random.Random(0)
+    for _ in range(200):
+        lengths = [rng.randint(1, 80) for _ in range(rng.randint(1, 9))]
+        max_groups, overhead = rng.randint(1, 4), rng.choice([0, 10, 50])
+        groups = length_groups(lengths, max_groups, overhead)
+        assert sorted(i for g in groups for i in g) == list(range(len(lengths))) and len(groups) <= max_groups
+        s, n = sorted(lengths), len(lengths)
+        best = min(
+            sum((b - a) * s[b - 1] + overhead for a, b in zip((0, *cuts), (*cuts, n)))
+            for k in range(min(max_groups, n)) for cuts in itertools.combinations(range(1, n), k)
+        )  # fmt: skip
+        assert _padded_cost(groups, lengths, overhead) == best, (lengths, max_groups, overhead, groups)
+
+
+def test_length_groups_give_the_one_batch_vectors_and_gradients(tiny, task, monkeypatch):
+    """Prompts of very different lengths, soft slots filled from a table with gradients: split into
+    forwards of similar lengths, the vectors and every gradient equal one padded batch's."""
+    from epic.encoder import engine
+
+    monkeypatch.setattr(engine, "GROUP_OVERHEAD", 0)  # split even these short prompts
+    p = tiny.prompts
+    docs = [p.document(" ".join(["word"] * n)) for n in (2, 40, 3, 25, 60, 5)]
+    queries = [p.query(t, task.instruction, soft_demos=[[0, 1], [2, 3]]) for t in TEXTS]
+    prompts = docs + queries
+    assert len(engine.length_groups([len(x) for x in prompts], 4)) > 1
+    table = torch.randn(4, tiny.hidden_size)
+    results = []
+    for groups in (1, 4):
+        tiny.zero_grad()
+        leaf = table.clone().requires_grad_()
+        out = tiny.embed(prompts, leaf, max_groups=groups)
+        (out * torch.linspace(-1, 1, out.shape[-1])).sum().backward()
+        grads = {n: q.grad.clone() for n, q in tiny.named_parameters() if q.grad is not None}
+        results.append((out.detach(), leaf.grad.clone(), grads))
+    (one, table_one, grads_one), (split, table_split, grads_split) = results
+    torch.testing.assert_close(split, one, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(table_split, table_one, atol=1e-5, rtol=1e-4)
+    assert grads_one.keys() == grads_split.keys() and grads_one
+    for name, grad in grads_one.items():
+        torch.testing.assert_close(grads_split[name], grad, atol=1e-5, rtol=1e-4, msg=name)

@@ -262,6 +262,26 @@ def _chunked_reference(objective, inp, chunk: int) -> float:
     return loss.item()
 
 
+@pytest.mark.parametrize("mode", ["epic", "text-icl", "contrastive"])
+def test_length_groups_give_the_one_forward_step(tmp_path, tiny_dir, monkeypatch, mode):
+    """A step whose forwards run split by length has the loss and gradients of one padded forward each."""
+    from epic.encoder import engine
+
+    monkeypatch.setattr(engine, "GROUP_OVERHEAD", 0)  # split even the tiny set's short prompts
+    results = []
+    for groups in (1, 4):
+        trainer = Trainer(_config(tmp_path, tiny_dir, mode=mode, length_groups=groups, max_demos=3, hard_negatives=2))
+        inp = trainer.objective.prepare(make_batch(trainer.plan, 0, 2, 3))
+        assert len(engine.length_groups([len(p) for p in inp.base], groups)) == (1 if groups == 1 else 4)
+        loss, _ = trainer.objective.forward_backward(inp)
+        results.append((loss, _grads(trainer)))
+    (loss_one, grads_one), (loss_split, grads_split) = results
+    assert math.isclose(loss_split, loss_one, rel_tol=1e-5)
+    assert grads_one.keys() == grads_split.keys() and grads_one
+    for name in grads_one:
+        assert (grads_split[name] - grads_one[name]).norm() <= 1e-4 * grads_one[name].norm() + 1e-7, name
+
+
 @pytest.mark.parametrize("chunk", [64, 3], ids=["one-chunk", "chunks-of-3"])
 def test_grad_cache_replays_dropout(tmp_path, tiny_dir, chunk):
     """With dropout > 0, GradCache re-runs each chunk under the random state of its first pass: its
