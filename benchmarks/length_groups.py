@@ -18,15 +18,10 @@ import sys
 from bench_common import machine, markdown_table, setup_threads
 
 
-def padded_tokens(trainer, groups: int) -> int:
-    """The tokens this step's forwards run, padding included, split as ``groups`` allows."""
+def padded_tokens(inp, groups: int) -> int:
+    """The tokens a step's forwards run, padding included, split as ``groups`` allows."""
     from epic.encoder.engine import length_groups
-    from epic.training.batches import make_batch
 
-    c = trainer.cfg
-    batch = make_batch(trainer.plan, trainer.step, c.hard_negatives, c.max_demos, rank=0,
-                       instruction_dropout=c.instruction_dropout, demo_source=c.demo_source)  # fmt: skip
-    inp = trainer.objective.prepare(batch)
     total = 0
     for prompts in (inp.base, inp.icl):
         lengths = [len(p) for p in prompts]
@@ -48,11 +43,17 @@ def child(mode: str, groups: int, steps: int, threads: int) -> None:
         "output": f"/tmp/epic-length-groups-{mode}-{groups}", "quiet": True, "mode": mode, "eval_every": 0,
         "eval_examples": 8, "save_every": 0, "length_groups": groups,
     })  # fmt: skip
-    trainer, rows = Trainer(cfg), []
+    trainer, rows, padded = Trainer(cfg), [], []
+    step = trainer.objective.forward_backward
+
+    def counted(inp):  # the step's own prompts, counted before it runs
+        padded.append(padded_tokens(inp, groups))
+        return step(inp)
+
+    trainer.objective.forward_backward = counted
     for _ in range(steps):
-        padded = padded_tokens(trainer, groups)
         record = trainer.train_step()
-        rows.append({key: record[key] for key in ("loss", "seconds", "tokens")} | {"padded": padded})
+        rows.append({key: record[key] for key in ("loss", "seconds", "tokens")} | {"padded": padded[-1]})
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print("RESULT " + json.dumps({"rows": rows, "peak_gib": peak_gib}), flush=True)
 

@@ -94,8 +94,10 @@ def length_groups(lengths: Sequence[int], max_groups: int, overhead: int | None 
     distinct lengths."""
     overhead = GROUP_OVERHEAD if overhead is None else overhead
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    if max_groups <= 1:
+        return [order]
     distinct, counts = np.unique(np.asarray([lengths[i] for i in order], dtype=np.int64), return_counts=True)
-    if len(distinct) <= 1 or max_groups <= 1:
+    if len(distinct) <= 1:
         return [order]
     n, ends = len(distinct), np.concatenate([[0], np.cumsum(counts)])  # ends[i]: prompts up to distinct i
     cost = np.full(n + 1, np.inf)  # cost[i]: the best cost of the first i distinct lengths
@@ -104,9 +106,8 @@ def length_groups(lengths: Sequence[int], max_groups: int, overhead: int | None 
         new, back = np.full(n + 1, np.inf), np.zeros(n + 1, dtype=np.int64)
         for i in range(1, n + 1):  # the last group holds distinct lengths j..i-1, padded to distinct[i-1]
             total = cost[:i] + (ends[i] - ends[:i]) * distinct[i - 1] + overhead
-            back[i] = int(np.argmin(total))
-            new[i] = min(total[back[i]], cost[i])  # or fewer groups
-            back[i] = back[i] if total[back[i]] < cost[i] else -1
+            j = int(np.argmin(total))
+            new[i], back[i] = (total[j], j) if total[j] < cost[i] else (cost[i], -1)  # -1: fewer groups
         choice.append(back)
         cost = new
     cuts, i = [], n
@@ -125,13 +126,12 @@ def embed(model: Encoder, prompts: Sequence[Prompt], table: torch.Tensor | None 
     Prompts of very different lengths run as up to ``max_groups`` forwards of similar lengths (the
     fewest padded tokens): the same vectors and gradients as one padded batch, up to float rounding,
     for less time and activation memory (training's ``length_groups``). 1: one forward."""
-    groups = length_groups([len(p) for p in prompts], max_groups)
-    if len(groups) == 1:
+    groups = length_groups([len(p) for p in prompts], max_groups) if max_groups > 1 else []
+    if len(groups) <= 1:  # no split: the prompts' own order
         return _embed_padded(model, prompts, table)
     parts = torch.cat([_embed_padded(model, [prompts[i] for i in g], table) for g in groups])
-    inverse = torch.empty(len(prompts), dtype=torch.long)
-    inverse[torch.tensor([i for g in groups for i in g])] = torch.arange(len(prompts))
-    return parts[inverse.to(parts.device)]
+    order = torch.tensor([i for g in groups for i in g])
+    return parts[torch.argsort(order).to(parts.device)]  # back to input order
 
 
 def _embed_padded(model: Encoder, prompts: Sequence[Prompt], table: torch.Tensor | None) -> torch.Tensor:
