@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 
+from ..utils.allocator import fix_mmap_threshold
 from ..utils.config_io import ConfigError
 from . import bench, data, encode, evaluate, quickstart, serve, train
 
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     from ..training.stopping import TrainingInterrupted
 
     args = build_parser().parse_args(argv)
+    fix_mmap_threshold()  # freed activation buffers go back to the system (epic.utils.allocator)
     try:
         args.func(args)
     except (DataError, ConfigError, FileNotFoundError, FileExistsError, ValueError) as e:
