@@ -1,5 +1,5 @@
 """Which pass of an EPIC step loses learning in bf16? Trains the quickstart's CPU recipe (seed 42, the
-first ``--stop`` of 45 steps, so the schedule is the 45-step one) with the base pass (queries, positives,
+first ``--stop`` steps of a ``--steps`` schedule, 45 by default) with the base pass (queries, positives,
 negatives) and the ICL pass (queries with soft demonstrations) each in fp32 or bf16, and prints the
 validation loss, always computed in fp32 so that the runs compare (docs/study.md §8f).
 
@@ -32,6 +32,7 @@ def main() -> None:
     p.add_argument("--icl", choices=["none", "bf16"], default="none")
     p.add_argument("--mode", default="epic")
     p.add_argument("--stop", type=int, default=15)
+    p.add_argument("--steps", type=int, default=45, help="the schedule's length (the quickstart's is 60)")
     p.add_argument("--out", default="runs/precision")
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args()
@@ -39,10 +40,10 @@ def main() -> None:
     validating = [False]
     embed, evaluate = EpicEncoder.embed, Trainer.evaluate
 
-    def embed_in(self: EpicEncoder, prompts, table=None):  # the ICL pass is the one with a vector table
+    def embed_in(self: EpicEncoder, prompts, table=None, *rest, **kwargs):  # the ICL pass has a vector table
         bf16 = (a.icl if table is not None else a.base) == "bf16" and not validating[0]
         self.compute_dtype = torch.bfloat16 if bf16 else None
-        return embed(self, prompts, table)
+        return embed(self, prompts, table, *rest, **kwargs)
 
     def evaluate_fp32(self: Trainer) -> dict:
         validating[0] = True
@@ -54,7 +55,7 @@ def main() -> None:
     EpicEncoder.embed, Trainer.evaluate = embed_in, evaluate_fp32
     run = Path(a.out) / a.name
     cfg = from_dict(TrainConfig, {
-        **CPU_RECIPE, "data": str(default_train_data()), "max_steps": 45, "batch_size": 16, "seed": 42,
+        **CPU_RECIPE, "data": str(default_train_data()), "max_steps": a.steps, "batch_size": 16, "seed": 42,
         "output": str(run), "quiet": True, "mode": a.mode, "mixed_precision": "none", "eval_every": a.stop,
     })  # fmt: skip
 
@@ -64,7 +65,7 @@ def main() -> None:
             seconds = sorted(r["seconds"] for r in steps)
             curve = [(r["step"], round(r["eval_loss"], 4), round(r.get("eval_loss_demos", 0), 4)) for r in evals]
             print(json.dumps({"name": a.name, "evals": curve, "median_step_s": seconds[len(seconds) // 2]}))
-            os._exit(0)  # the rest of the 45-step schedule is not needed
+            os._exit(0)  # the rest of the schedule is not needed
 
     Trainer(cfg).train(callback=stop)
 
