@@ -35,6 +35,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=45, help="the schedule's length (the quickstart's is 60)")
     p.add_argument("--out", default="runs/precision")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="TrainConfig fields")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     validating = [False]
@@ -57,6 +58,7 @@ def main() -> None:
     cfg = from_dict(TrainConfig, {
         **CPU_RECIPE, "data": str(default_train_data()), "max_steps": a.steps, "batch_size": 16, "seed": 42,
         "output": str(run), "quiet": True, "mode": a.mode, "mixed_precision": "none", "eval_every": a.stop,
+        **dict(kv.split("=", 1) for kv in a.set),
     })  # fmt: skip
 
     def stop(trainer: Trainer, record: dict) -> None:
