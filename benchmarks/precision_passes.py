@@ -22,7 +22,7 @@ from epic.recipes.quickstart import CPU_RECIPE
 from epic.training.config import TrainConfig
 from epic.training.telemetry import read_log
 from epic.training.trainer import Trainer
-from epic.utils.config_io import from_dict
+from epic.utils.config_io import from_dict, parse_overrides
 
 
 def main() -> None:
@@ -58,7 +58,7 @@ def main() -> None:
     cfg = from_dict(TrainConfig, {
         **CPU_RECIPE, "data": str(default_train_data()), "max_steps": a.steps, "batch_size": 16, "seed": 42,
         "output": str(run), "quiet": True, "mode": a.mode, "mixed_precision": "none", "eval_every": a.stop,
-        **dict(kv.split("=", 1) for kv in a.set),
+        **parse_overrides(a.set),
     })  # fmt: skip
 
     def stop(trainer: Trainer, record: dict) -> None:

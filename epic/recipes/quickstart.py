@@ -40,7 +40,8 @@ CPU_RECIPE = dict(
     eval_examples=8,  # a fixed validation batch per task (17 tasks), scored at the start, middle and end:
     eval_every=30,  # half the default steps; cpu_recipe(steps) halves any budget (each pass ~25 s on 2 cores)
     # training computes in fp32: bf16 autocast made EPIC's steps ~1.7x faster on this CPU but its validation
-    # loss fell a third as far (docs/study.md §8f); the evaluation runs in bf16 (QuickstartConfig.eval_precision)
+    # loss fell a third as far (docs/study.md §8f; why: §10, the in-batch demonstrations' gradient); the
+    # evaluation runs in bf16 (QuickstartConfig.eval_precision)
     mixed_precision="none",
     eval_precision="auto",  # the validation passes take no gradient: bf16 there, ~0.65x the time, training unchanged
 )

@@ -3,10 +3,10 @@
 glibc serves a request at or above its mmap threshold with a fresh mapping and unmaps it on free; below
 it, freed memory stays in the heap for reuse. The threshold slides up to the largest buffer freed so far
 (up to 32 MiB), so after the first training step nearly every activation buffer comes from the heap, and
-the heap keeps about 2 GiB of freed buffers at the quickstart's peak (docs/results.md, session 19). A fixed
-4 MiB threshold measured 0.40 GiB lower at the peak for no measured time on 12 EPIC steps; 1 MiB and below
-cost about a third more time. Only the command line sets it: a library must not change its host's
-allocator on import.
+the heap keeps about 2 GiB of freed buffers at the quickstart's peak. A fixed 4 MiB threshold took the
+whole quickstart from 8.27 to 7.45 GiB in the same time (docs/results.md, session 20); 1 MiB and below
+cost about a third more time (12 EPIC steps, session 19). Only the command line sets it: a library must
+not change its host's allocator on import.
 """
 
 from __future__ import annotations
