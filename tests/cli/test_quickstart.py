@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+import torch
 
 pytestmark = pytest.mark.integration
 
@@ -13,6 +14,7 @@ pytestmark = pytest.mark.integration
 def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
     from train_fixtures import write_train_set
 
+    from epic.encoder.engine import bf16_is_native
     from epic.recipes.quickstart import QuickstartConfig, run_quickstart
 
     monkeypatch.setenv("EPIC_CACHE", str(tmp_path / "cache"))
@@ -43,7 +45,9 @@ def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
 
     start, trained = (load_file(str(out / d / "pooled_stats.safetensors")) for d in ("untrained-start", "model"))
     assert start.keys() == trained.keys() and all((start[k] == trained[k]).all() for k in start)
-    assert "Compute precision: training fp32 (none), evaluation" in report
+    native = bf16_is_native(torch.device("cpu"))  # the recipe's `auto`: bf16 matmuls where native, fp32 elsewhere
+    trained_in = "bf16 matmuls over fp32 weights (auto)" if native else "fp32 (auto)"
+    assert f"Compute precision: training {trained_in}, evaluation" in report
     card = (out / "model" / "README.md").read_text()  # the measured scores reach the model card
     for task, value in scores["EPIC · zero-shot"].items():
         assert f"| offline suite · zero-shot | {task} | {100 * value:.1f} |" in card
@@ -54,3 +58,18 @@ def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
     mtime = (out / "model" / "epic_config.json").stat().st_mtime
     assert run_quickstart(cfg) == table
     assert (out / "model" / "epic_config.json").stat().st_mtime == mtime
+
+
+def test_the_cpu_config_file_trains_with_the_quickstart_recipe():
+    """configs/epic-cpu.yaml is the quickstart's recipe for a longer run: every field the recipe sets agrees,
+    except the validation schedule, which follows the run's length."""
+    from pathlib import Path
+
+    from epic.recipes.quickstart import CPU_RECIPE
+    from epic.training.config import TrainConfig
+    from epic.utils.config_io import load_yaml
+
+    cfg = load_yaml(TrainConfig, Path(__file__).parents[2] / "configs" / "epic-cpu.yaml")
+    schedule = {"eval_examples", "eval_every"}
+    differ = {k: (getattr(cfg, k), v) for k, v in CPU_RECIPE.items() if k not in schedule and getattr(cfg, k) != v}
+    assert differ == {}
