@@ -65,7 +65,7 @@ class QuickstartConfig:
     model: str | None = None  # backbone (default: the embedded SmolLM2-135M)
     data: str | None = None  # a training set (folder or file; default: `epic data build`'s default set)
     # per model, EPIC and the baseline alike. 60 on the prose: EPIC 55.3 zero-shot over three seeds against 53.6
-    # at 30 (docs/study.md §9), at 39 min on 2 bf16 cores against 27.5 (docs/results.md); `--steps 30` for the short run
+    # at 30 (docs/study.md §9, the fp32 recipe); `--steps 30` for the short run (timings: docs/results.md)
     steps: int = 60
     batch_size: int = 16
     gpu: bool = False  # the bge-en-icl-sized recipe and 10x the steps, for a GPU
