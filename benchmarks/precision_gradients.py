@@ -52,7 +52,7 @@ def main() -> None:
     cfg = from_dict(TrainConfig, {
         **cpu_recipe(60), "data": str(default_train_data()), "max_steps": 60, "batch_size": 16, "seed": 42,
         "output": "runs/precision-gradients", "quiet": True, "mode": "epic", "mixed_precision": "none",
-        "demo_source": a.demo_source,
+        "demo_source": a.demo_source, "detach_demos": False,  # the gradient through the soft tokens is the subject
     })  # fmt: skip
     trainer = Trainer(cfg)
     rows = []

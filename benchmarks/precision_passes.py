@@ -58,6 +58,7 @@ def main() -> None:
     cfg = from_dict(TrainConfig, {
         **CPU_RECIPE, "data": str(default_train_data()), "max_steps": a.steps, "batch_size": 16, "seed": 42,
         "output": str(run), "quiet": True, "mode": a.mode, "mixed_precision": "none", "eval_every": a.stop,
+        "detach_demos": False,  # §10's runs: gradient through the vectors unless --set detach_demos=true
         **parse_overrides(a.set),
     })  # fmt: skip
 
