@@ -35,6 +35,16 @@ def gradients(trainer, inp, base_dtype: torch.dtype | None) -> dict:
     return {"E": E.detach(), "icl": g_icl, "zero-shot": g_zs}
 
 
+ROW_GROUPS = ("queries", "positives", "negatives", "outside demos")
+
+
+def row_groups(objective, rows: torch.Tensor, inp) -> list[torch.Tensor]:
+    """``rows`` (one per row of E) split as the objective lays E out, then the outside demonstrations' rows."""
+    queries, positives, negatives = objective.split_base(rows, inp)
+    rest = rows[inp.b * (2 + inp.h) :]
+    return [queries, positives, rest[:0] if negatives is None else negatives, rest]
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--batches", type=int, nargs="+", default=[1, 2])
@@ -62,12 +72,8 @@ def main() -> None:
         inp = trainer.objective.prepare(batch)
         fp32, bf16 = gradients(trainer, inp, None), gradients(trainer, inp, torch.bfloat16)
         change = ((bf16["E"] - fp32["E"]).norm(dim=1) / fp32["E"].norm(dim=1)).mean().item()
-        b, h = inp.b, inp.b * inp.h
-        groups = {"queries": slice(0, b), "positives": slice(b, 2 * b), "negatives": slice(2 * b, 2 * b + h),
-                  "outside demos": slice(2 * b + h, None)}  # fmt: skip
         for term in ("icl", "zero-shot"):
-            for name, rows_of in groups.items():
-                x, y = fp32[term][rows_of], bf16[term][rows_of]
+            for name, x, y in zip(ROW_GROUPS, *(row_groups(trainer.objective, g[term], inp) for g in (fp32, bf16))):
                 if x.numel() and x.norm() > 0:
                     cos = F.cosine_similarity(x.flatten(), y.flatten(), dim=0).item()
                     rows.append([k, batch.task.name, f"{change:.1%}", term, name,
