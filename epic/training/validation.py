@@ -108,17 +108,19 @@ def _together(items: list[tuple[str, StepInputs]], prompts: int) -> Iterator[lis
 
 
 @torch.no_grad()
-def validation_losses(objective: Objective, validation: dict[str, list[TrainBatch]], step: int) -> dict:
+def validation_losses(
+    objective: Objective, validation: dict[str, list[TrainBatch]], step: int, together: int = PROMPTS_PER_FORWARD
+) -> dict:
     """Validation loss per task at the current weights: zero-shot, and with fixed in-batch
     demonstrations for the modes that use them. Local to each process (no collectives); the tasks'
-    batches run together, up to :data:`PROMPTS_PER_FORWARD` base prompts at a time."""
+    batches are embedded together, up to ``together`` base prompts at a time (1: one batch at a time)."""
     m = objective.model
     m.eval()
     zero_shot: dict[str, list[float]] = {name: [] for name in validation}
     with_demos: dict[str, list[float]] = {}
     top1: list[float] = []
     items = [(name, objective.prepare(batch)) for name, batches in validation.items() for batch in batches]
-    for run in _together(items, PROMPTS_PER_FORWARD):
+    for run in _together(items, together):
         for (name, inp), (E, QI) in zip(run, forward_together(objective, [inp for _, inp in run]), strict=True):
             nce = objective._nce(inp, cross_device=False, mask_false_negatives=False)  # comparable across recipes
             q0, pos, neg = objective.split_base(E, inp)

@@ -116,17 +116,14 @@ def test_false_negative_masking_is_logged_and_changes_nothing_when_nothing_is_ma
 
 
 @pytest.mark.parametrize("per_forward", [512, 24, 1])
-def test_validation_batches_embedded_together_score_as_one_batch_at_a_time(
-    tmp_path, tiny_dir, monkeypatch, per_forward
-):
-    from epic.training import validation
+def test_validation_batches_embedded_together_score_as_one_batch_at_a_time(tmp_path, tiny_dir, per_forward):
+    from epic.training.validation import validation_losses
 
-    monkeypatch.setattr(validation, "PROMPTS_PER_FORWARD", per_forward)  # all 4 batches · pairs · one by one
     data = write_big_set(tmp_path / "big", n=80)  # 8 held out per task: two batches of 4, 3 demonstrations each
     trainer = Trainer(_config(tmp_path, tiny_dir, mode="epic", data=str(data), eval_examples=8))
     trainer.train_step()  # trained LoRA weights: every prompt's vector depends on them
-    got = trainer.evaluate()
     objective = trainer.objective
+    got = validation_losses(objective, trainer.validation, 1, per_forward)  # all 4 batches · pairs · one by one
     trainer.model.eval()
     with torch.no_grad():
         for name, batches in trainer.validation.items():
