@@ -21,7 +21,7 @@ state there already carries the meaning (docs/study.md, section 7), where the EO
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import torch
 
@@ -68,11 +68,6 @@ class Prompt:
 
     def __len__(self) -> int:
         return sum(len(p.ids) for p in self.parts)
-
-    def shifted(self, offset: int) -> Prompt:
-        """The same prompt with each slot naming the row ``offset`` further down: for a vector table that
-        stacks several batches' tables."""
-        return Prompt([replace(p, source=p.source + offset) if p.kind == SLOT else p for p in self.parts])
 
     def render(self) -> str:
         """The prompt's text without special tokens; slots are shown as ``[DEMO]``."""

@@ -10,9 +10,6 @@ demonstrations, fixed in-batch demonstrations — with the training objective. T
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
-
 import numpy as np
 import torch
 
@@ -20,12 +17,9 @@ from ..data.example_table import TrainExample
 from ..data.train_data import TrainData, TrainTask
 from .batches import TrainBatch
 from .loss import batch_geometry
-from .objective import Objective, StepInputs
+from .objective import Objective
 
 EVAL_DEMOS = 3  # demonstrations per query in the with-demonstrations validation loss
-# base prompts embedded together: the CPU recipe's 17 tasks x 8 examples x 3 prompts in one batch; without
-# gradients, a few times a training step's prompts stay within what the step itself needs
-PROMPTS_PER_FORWARD = 512
 
 
 def split_validation(data: TrainData, per_task: int) -> tuple[TrainData, dict[str, list[TrainExample]]]:
@@ -80,61 +74,34 @@ def validation_batches(
     return out
 
 
-def forward_together(objective: Objective, inputs: list[StepInputs]) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
-    """``objective.forward`` of several batches in one ``base`` and one ``icl`` embedding: fewer, fuller
-    forwards than one pair per batch, the same vectors up to float rounding. Each batch's soft slots are
-    shifted to its rows of the stacked table."""
-    starts = list(itertools.accumulate((len(inp.base) for inp in inputs), initial=0))
-    E = objective.embed([p for inp in inputs for p in inp.base])
-    icl = [p.shifted(start) for inp, start in zip(inputs, starts) for p in inp.icl]
-    QI = objective.embed(icl, objective.demo_table(E)) if icl else None
-    out, row = [], 0
-    for inp, start, end in zip(inputs, starts, starts[1:]):
-        out.append((E[start:end], QI[row : row + len(inp.icl)] if inp.icl else None))
-        row += len(inp.icl)
-    return out
-
-
-def _together(items: list[tuple[str, StepInputs]], prompts: int) -> Iterator[list[tuple[str, StepInputs]]]:
-    """Consecutive runs of ``items`` of up to ``prompts`` base prompts (at least one batch each)."""
-    run: list[tuple[str, StepInputs]] = []
-    for item in items:
-        if run and sum(len(inp.base) for _, inp in run) + len(item[1].base) > prompts:
-            yield run
-            run = []
-        run.append(item)
-    if run:
-        yield run
-
-
 @torch.no_grad()
-def validation_losses(
-    objective: Objective, validation: dict[str, list[TrainBatch]], step: int, together: int = PROMPTS_PER_FORWARD
-) -> dict:
+def validation_losses(objective: Objective, validation: dict[str, list[TrainBatch]], step: int) -> dict:
     """Validation loss per task at the current weights: zero-shot, and with fixed in-batch
-    demonstrations for the modes that use them. Local to each process (no collectives); the tasks'
-    batches are embedded together, up to ``together`` base prompts at a time (1: one batch at a time)."""
+    demonstrations for the modes that use them. Local to each process (no collectives)."""
     m = objective.model
     m.eval()
-    zero_shot: dict[str, list[float]] = {name: [] for name in validation}
-    with_demos: dict[str, list[float]] = {}
+    zero_shot: dict[str, float] = {}
+    with_demos: dict[str, float] = {}
     top1: list[float] = []
-    items = [(name, objective.prepare(batch)) for name, batches in validation.items() for batch in batches]
-    for run in _together(items, together):
-        for (name, inp), (E, QI) in zip(run, forward_together(objective, [inp for _, inp in run]), strict=True):
+    for name, batches in validation.items():
+        zs, wd = [], []
+        for batch in batches:
+            inp = objective.prepare(batch)
+            E, QI = objective.forward(inp)
             nce = objective._nce(inp, cross_device=False, mask_false_negatives=False)  # comparable across recipes
             q0, pos, neg = objective.split_base(E, inp)
-            zero_shot[name].append(nce(q0, pos, neg).item())
+            zs.append(nce(q0, pos, neg).item())
             top1.append(batch_geometry(q0, pos, neg)["top1"])
             if QI is not None:
-                with_demos.setdefault(name, []).append(nce(objective.with_demos(q0, QI, inp), pos, neg).item())
+                wd.append(nce(objective.with_demos(q0, QI, inp), pos, neg).item())
+        zero_shot[name] = sum(zs) / len(zs)
+        if wd:
+            with_demos[name] = sum(wd) / len(wd)
     m.train()
-    zs = {name: sum(v) / len(v) for name, v in zero_shot.items()}
-    wd = {name: sum(v) / len(v) for name, v in with_demos.items()}
-    record = {"step": step, "eval_loss": sum(zs.values()) / len(zs)}
+    record = {"step": step, "eval_loss": sum(zero_shot.values()) / len(zero_shot)}
     record["eval_top1"] = sum(top1) / len(top1)  # temperature-free: comparable across recipes
-    record.update({f"eval_loss/{t}": v for t, v in zs.items()})
-    if wd:
-        record["eval_loss_demos"] = sum(wd.values()) / len(wd)
-        record.update({f"eval_loss_demos/{t}": v for t, v in wd.items()})
+    record.update({f"eval_loss/{t}": v for t, v in zero_shot.items()})
+    if with_demos:
+        record["eval_loss_demos"] = sum(with_demos.values()) / len(with_demos)
+        record.update({f"eval_loss_demos/{t}": v for t, v in with_demos.items()})
     return record

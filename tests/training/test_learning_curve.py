@@ -115,31 +115,6 @@ def test_false_negative_masking_is_logged_and_changes_nothing_when_nothing_is_ma
     assert first[0] == first[1]
 
 
-@pytest.mark.parametrize("per_forward", [512, 24, 1])
-def test_validation_batches_embedded_together_score_as_one_batch_at_a_time(tmp_path, tiny_dir, per_forward):
-    from epic.training.validation import validation_losses
-
-    data = write_big_set(tmp_path / "big", n=80)  # 8 held out per task: two batches of 4, 3 demonstrations each
-    trainer = Trainer(_config(tmp_path, tiny_dir, mode="epic", data=str(data), eval_examples=8))
-    trainer.train_step()  # trained LoRA weights: every prompt's vector depends on them
-    objective = trainer.objective
-    got = validation_losses(objective, trainer.validation, 1, per_forward)  # all 4 batches · pairs · one by one
-    trainer.model.eval()
-    with torch.no_grad():
-        for name, batches in trainer.validation.items():
-            zero_shot, with_demos = [], []
-            for batch in batches:  # the reference: each batch in its own forwards
-                inp = objective.prepare(batch)
-                E, QI = objective.forward(inp)
-                nce = objective._nce(inp, cross_device=False, mask_false_negatives=False)
-                q0, pos, neg = objective.split_base(E, inp)
-                zero_shot.append(nce(q0, pos, neg).item())
-                with_demos.append(nce(objective.with_demos(q0, QI, inp), pos, neg).item())
-            assert len(batches) == 2
-            assert math.isclose(got[f"eval_loss/{name}"], sum(zero_shot) / 2, rel_tol=1e-4)
-            assert math.isclose(got[f"eval_loss_demos/{name}"], sum(with_demos) / 2, rel_tol=1e-4)
-
-
 def test_the_validation_set_does_not_depend_on_the_seed(tmp_path, tiny_dir):
     # LoRA starts as the identity, so at step 0 two seeds score the same model on the same batches
     a = Trainer(_config(tmp_path / "a", tiny_dir, seed=1)).evaluate()
