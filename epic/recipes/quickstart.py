@@ -205,7 +205,7 @@ def _report(cfg, table, scores, timings, logs, steps, recipe) -> str:
         return 100 * sum(vals.values()) / max(1, len(vals))
 
     epic_zs, epic_demo = mean("EPIC · zero-shot"), mean(f"EPIC · {cfg.n_demos} demos")
-    base, untrained = mean("contrastive · zero-shot"), mean("untrained-start · zero-shot")
+    base, start = mean("contrastive · zero-shot"), mean("untrained-start · zero-shot")
     lines = [
         "# epic quickstart report",
         "",
@@ -224,7 +224,7 @@ def _report(cfg, table, scores, timings, logs, steps, recipe) -> str:
         f"- EPIC with {cfg.n_demos} demonstrations vs EPIC zero-shot: {epic_demo - epic_zs:+.1f} points.",
         f"- Training vs where it starts (the untrained backbone with the recipe's template "
         f"`{recipe.get('template', 'bge')}` and pooled statistics `{recipe.get('pooled_stats', 'none')}`, "
-        f"{untrained:.1f}): EPIC zero-shot {epic_zs - untrained:+.1f}, contrastive {base - untrained:+.1f} points.",
+        f"{start:.1f}): EPIC zero-shot {epic_zs - start:+.1f}, contrastive {base - start:+.1f} points.",
     ]
     if "all-MiniLM-L6-v2" in scores:
         lines.append(f"- all-MiniLM-L6-v2 (a trained 22M encoder): {mean('all-MiniLM-L6-v2'):.1f}.")
