@@ -72,6 +72,22 @@ def load_state(model: Encoder, root: Path) -> None:
         model.pooled_stats.load_state_dict(load_file(str(root / POOLED_STATS_FILE)))
 
 
+def load_pooled_stats(model: Encoder, source: str | Path) -> None:
+    """Fitted pooled statistics from a saved model folder or its ``pooled_stats.safetensors``."""
+    path = Path(source)
+    path = path / POOLED_STATS_FILE if path.is_dir() else path
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no pooled statistics here (a model trained with pooled_stats set has them)")
+    state, expected = load_file(str(path)), model.pooled_stats.state_dict()
+    wrong = [k for k in expected if k not in state or state[k].shape != expected[k].shape]
+    if wrong:
+        shape = f"hidden size {model.hidden_size}"
+        raise ValueError(f"{path}: {', '.join(wrong)} missing or not of this model's shape ({shape})")
+    if not bool(state["fitted"]):
+        raise ValueError(f"{path}: these pooled statistics were never fitted")
+    model.pooled_stats.load_state_dict(state)
+
+
 def _cpu(module: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
 

@@ -68,6 +68,9 @@ class TrainConfig:
     # of the task's, so that the demonstrations are what tells the task (EPIC, text ICL)
     instruction_dropout: float = 0.0
     pooled_stats_examples: int = 256  # training examples (query and positive) the statistics are fitted on
+    # a model folder (or its pooled_stats.safetensors) whose fitted statistics this run starts from instead of
+    # fitting its own: the same ones when backbone, data, seed and lengths are (the quickstart's baseline)
+    pooled_stats_from: str | None = None
     # what is trained
     lora: bool = True
     lora_r: int = 32
@@ -142,10 +145,11 @@ RANGES = {
 }  # fmt: skip
 OPTIONAL = {"train_top_layers", "num_layers", "grad_cache_chunk", "threads", "false_negative_margin"}
 DTYPES = ("auto", "float32", "bfloat16", "float16")
-# what a resumed run may change: the budget and the bookkeeping, never what defines the trajectory
+# what a resumed run may change: the budget and the bookkeeping, never what defines the trajectory (the
+# checkpoint holds the pooled statistics, wherever they came from)
 CHANGEABLE_ON_RESUME = {"max_steps", "output", "model_dir", "save_every", "log_every", "eval_every", "eval_precision",
                         "report_to", "merge_lora", "resume", "threads", "quiet", "skip_bad_lines",
-                        "length_groups"}  # fmt: skip
+                        "length_groups", "pooled_stats_from"}  # fmt: skip
 
 
 def resume_conflicts(saved: dict, current: TrainConfig) -> list[str]:

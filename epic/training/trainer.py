@@ -23,6 +23,7 @@ from ..encoder.card import base_model_name
 from ..encoder.config import CONFIG_FILE
 from ..encoder.engine import compute_dtype
 from ..encoder.model import EpicEncoder
+from ..encoder.model_io import load_pooled_stats
 from ..encoder.prompt import Prompt
 from ..utils.config_io import flat_dict
 from ..utils.io import disk_errors
@@ -114,12 +115,13 @@ class Trainer:
 
     def _fit_pooled_stats(self) -> None:
         m, c = self.model, self.cfg
-        if m.config.pooled_stats != "none" and not bool(m.pooled_stats.fitted):
-            m.fit_pooled_stats(
-                pooled_stats_prompts(
-                    m, self.data, c.pooled_stats_examples, c.seed, c.query_max_length, c.passage_max_length
-                )
-            )
+        if m.config.pooled_stats == "none" or bool(m.pooled_stats.fitted):
+            return
+        if c.pooled_stats_from:
+            load_pooled_stats(m, c.pooled_stats_from)
+            return
+        lengths = c.query_max_length, c.passage_max_length
+        m.fit_pooled_stats(pooled_stats_prompts(m, self.data, c.pooled_stats_examples, c.seed, *lengths))
 
     def lr_at(self, step: int) -> float:
         """Linear warm-up, then linear decay to zero at ``max_steps``."""

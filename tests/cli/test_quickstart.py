@@ -45,6 +45,12 @@ def test_quickstart_runs_reports_and_resumes(tiny_dir, tmp_path, monkeypatch):
 
     start, trained = (load_file(str(out / d / "pooled_stats.safetensors")) for d in ("untrained-start", "model"))
     assert start.keys() == trained.keys() and all((start[k] == trained[k]).all() for k in start)
+    # and the baseline starts from them too, instead of fitting the same statistics again
+    assert json.loads((out / "runs" / "contrastive" / "train_config.json").read_text())["pooled_stats_from"] == str(
+        out / "model"
+    )
+    baseline = load_file(str(out / "baseline" / "pooled_stats.safetensors"))
+    assert all((baseline[k] == trained[k]).all() for k in trained)
     native = bf16_is_native(torch.device("cpu"))  # the recipe's `auto`: bf16 matmuls where native, fp32 elsewhere
     trained_in = "bf16 matmuls over fp32 weights (auto)" if native else "fp32 (auto)"
     assert f"Compute precision: training {trained_in}, evaluation" in report

@@ -249,6 +249,31 @@ def test_pooled_stats_are_fitted_on_training_text_saved_and_resumed(tmp_path, ti
             torch.testing.assert_close(value, dict(full.model.named_parameters())[name], rtol=1e-5, atol=1e-6)
 
 
+def test_a_run_starts_from_another_runs_pooled_stats(tmp_path, tiny_dir):
+    from safetensors.torch import save_file
+
+    def trainer(name: str, **kw) -> Trainer:
+        return Trainer(_config(tmp_path / name, tiny_dir, pooled_stats="center", template="eol", **kw))
+
+    source = trainer("a", max_steps=1).train()
+    own = trainer("b", mode="contrastive").model.pooled_stats
+    reused = trainer("c", mode="contrastive", pooled_stats_from=str(source)).model.pooled_stats
+    assert torch.equal(reused.mean, own.mean) and torch.equal(reused.std, own.std)  # same text: the same fit
+    sample = dict(seed=1, pooled_stats_examples=4)  # another sample of the training text, fitted or not
+    other = trainer("d", **sample).model.pooled_stats
+    given = trainer("e", **sample, pooled_stats_from=str(source / "pooled_stats.safetensors")).model.pooled_stats
+    assert not torch.equal(other.mean, own.mean) and torch.equal(given.mean, own.mean)
+    with pytest.raises(FileNotFoundError, match="no pooled statistics"):
+        trainer("f", pooled_stats_from=str(tmp_path / "nowhere"))
+    bad = tmp_path / "bad.safetensors"
+    save_file({"mean": torch.zeros(3), "std": torch.ones(3), "fitted": torch.tensor(True)}, str(bad))
+    with pytest.raises(ValueError, match=r"bad.safetensors: mean, std missing or not of this model's shape"):
+        trainer("g", pooled_stats_from=str(bad))
+    save_file({**{k: v.clone() for k, v in own.state_dict().items()}, "fitted": torch.tensor(False)}, str(bad))
+    with pytest.raises(ValueError, match="never fitted"):
+        trainer("h", pooled_stats_from=str(bad))
+
+
 def test_centred_vectors_of_the_fitted_texts_have_zero_mean(tiny_dir):
     from epic import EpicEncoder
 
