@@ -2,6 +2,8 @@
 random selection at chosen k, for one trained model, on the offline suite (a markdown table).
 ``--foreign`` adds a content control: each task's fixed demonstrations replaced by another suite task's (the
 task's own instruction kept), so a model that reads its demonstrations scores lower with them.
+``--instruction default`` evaluates every task with the library's default instruction instead of its own: a
+task nobody wrote an instruction for, where the demonstrations are what tells the task.
 
     python benchmarks/demos_sweep.py --model runs/study60/epic-s42/model --ks 0,1,3,5,8 --compare-at 3 \\
         --out runs/sweep
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from epic.encoder.config import DEFAULT_INSTRUCTION
 from epic.evaluation.run import EvalSpec, evaluate_specs
 from epic.evaluation.suite import build_suite
 from epic.recipes.quickstart import QuickstartConfig
@@ -41,7 +44,9 @@ def foreign_scores(a: argparse.Namespace, ks: list[int]) -> dict[str, dict[str, 
     donors = write_foreign_demos(out / "demos")
     print("foreign demonstrations:", ", ".join(f"{t} <- {d}" for t, d in donors.items()))
     specs = [EvalSpec(f"k={k} foreign", "epic", a.model, a.demo_mode, k, "fixed") for k in ks]
-    return evaluate_specs(specs, out, quiet=True, mixed_precision=a.precision, examples_dir=out / "demos")
+    return evaluate_specs(
+        specs, out, quiet=True, mixed_precision=a.precision, examples_dir=out / "demos", instruction=a.instruction
+    )
 
 
 if __name__ == "__main__":
@@ -51,6 +56,7 @@ if __name__ == "__main__":
     p.add_argument("--selections", default="nearest,random", help="other selections, compared at --compare-at")
     p.add_argument("--compare-at", default="3", help="the k values where the other selections are run")
     p.add_argument("--demo-mode", default="embedding", help="embedding | text")
+    p.add_argument("--instruction", help="every task's instruction replaced by this one ('default': the library's)")
     p.add_argument("--foreign", action="store_true", help="also the --compare-at k with another task's demonstrations")
     p.add_argument("--out", default="runs/sweep")
     p.add_argument("--threads", type=int, default=None)
@@ -65,7 +71,9 @@ if __name__ == "__main__":
     for k in [int(x) for x in a.compare_at.split(",") if x]:
         for sel in [s for s in a.selections.split(",") if s and s != "fixed"]:
             specs.append(EvalSpec(f"k={k} {sel}", "epic", a.model, a.demo_mode, k, sel))
-    scores = evaluate_specs(specs, a.out, quiet=True, mixed_precision=a.precision)
+    if a.instruction == "default":
+        a.instruction = DEFAULT_INSTRUCTION
+    scores = evaluate_specs(specs, a.out, quiet=True, mixed_precision=a.precision, instruction=a.instruction)
     if a.foreign:
         scores.update(foreign_scores(a, [int(x) for x in a.compare_at.split(",") if x]))
     print("| demonstrations | suite mean |\n|---|---|")

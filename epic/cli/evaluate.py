@@ -12,9 +12,11 @@ def cmd_eval(args: argparse.Namespace) -> None:
     modes = args.demo_mode or ["none", "embedding", "text"]
     specs = [s for m in (args.model or ["default"]) for s in specs_for(m, modes, args.n_demos, args.demo_selection)]
     tasks = [t for group in (args.tasks or []) for t in group.split(",") if t]
-    scores = evaluate_specs(specs, args.output, args.suite, tasks or None, args.scale, args.examples_dir,
-                            args.batch_size, mixed_precision=args.mixed_precision)  # fmt: skip
-    if not tasks and args.scale == 1:  # the whole suite at its standard size: worth a line in the model card
+    scores = evaluate_specs(
+        specs, args.output, args.suite, tasks or None, args.scale, args.examples_dir, args.batch_size,
+        mixed_precision=args.mixed_precision, instruction=args.instruction,
+    )  # fmt: skip
+    if not tasks and args.scale == 1 and args.instruction is None:  # the standard suite: a line in the model card
         record_in_model_cards(specs, scores, args.suite)
     print((Path(args.output) / "summary.md").read_text())
     print(f"wrote mteb results and summary.md / summary.png to {args.output}")
@@ -29,6 +31,7 @@ def register(sub) -> None:
     p.add_argument("--n-demos", type=int, default=3)
     p.add_argument("--demo-selection", choices=["fixed", "nearest", "random"], default="fixed")
     p.add_argument("--examples-dir", help="folder of <TaskName>.jsonl demonstration files (for mteb tasks)")
+    p.add_argument("--instruction", help="every task's instruction replaced by this one (epic models)")
     p.add_argument("--scale", type=int, default=1, help="multiply the offline suite's test sizes")
     p.add_argument("--mixed-precision", choices=["none", "bf16", "auto"], default="none", help="bf16 matmuls")
     p.add_argument("--batch-size", type=int, default=32)

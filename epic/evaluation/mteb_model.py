@@ -71,8 +71,10 @@ class EpicMtebEncoder(AbsEncoder):
         tasks: dict[str, Task] | None = None,
         batch_size: int = 32,
         document_cache: dict[str, np.ndarray] | None = None,
+        instruction: str | None = None,
     ):
         self.model = model
+        self.instruction = instruction  # every task's instruction replaced by this one (None: each task's own)
         self.demo_mode, self.n_demos, self.demo_selection = demo_mode, n_demos, demo_selection
         self.examples_dir = Path(examples_dir) if examples_dir else None
         self.tasks = tasks or {}  # per-task instruction and demonstrations (e.g. the offline suite's)
@@ -80,7 +82,9 @@ class EpicMtebEncoder(AbsEncoder):
         k = 0 if demo_mode == "none" else n_demos
         identity = hashlib.sha256(model.config.fingerprint.encode()).hexdigest()[:12]
         precision = "" if model.compute_dtype is None else f"-{str(model.compute_dtype).removeprefix('torch.')}"
-        revision = f"{identity}-{demo_mode}-k{k}-{demo_selection}{precision}"  # one per checkpoint, mode, precision
+        own = "" if instruction is None else f"-i{hashlib.sha256(instruction.encode()).hexdigest()[:8]}"
+        # one per checkpoint, mode, precision and instruction override
+        revision = f"{identity}-{demo_mode}-k{k}-{demo_selection}{precision}{own}"
         n_params = sum(p.numel() for p in model.parameters())
         self.mteb_model_meta = _meta(name, revision, model.hidden_size, n_params, True)
         # raw documents do not depend on the demo mode: wrappers of one model may share this cache
@@ -99,6 +103,7 @@ class EpicMtebEncoder(AbsEncoder):
             prompt = task_metadata.prompt
             prompt = prompt.get("query") if isinstance(prompt, dict) else prompt
             instruction = prompt or GENERIC_INSTRUCTIONS.get(task_metadata.type, "Represent the given text")
+        instruction = instruction if self.instruction is None else self.instruction
         examples = self.examples_dir / f"{name}.jsonl" if self.examples_dir else None
         if examples is not None and examples.is_file():
             demos = list(read_demos(examples))

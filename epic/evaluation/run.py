@@ -76,9 +76,12 @@ class _Wrappers:
     """The mteb encoder of each spec; an epic model is loaded once for its consecutive specs and its
     document embeddings are shared by all of its modes (retrieval corpora are encoded once per model)."""
 
-    def __init__(self, epic_tasks: dict, examples_dir: str | Path | None, batch_size: int, mixed_precision: str):
+    def __init__(
+        self, epic_tasks: dict, examples_dir: str | Path | None, batch_size: int, mixed_precision: str,
+        instruction: str | None = None,
+    ):  # fmt: skip
         self.epic_tasks, self.examples_dir, self.batch_size = epic_tasks, examples_dir, batch_size
-        self.mixed_precision = mixed_precision
+        self.mixed_precision, self.instruction = mixed_precision, instruction
         self.loaded: dict[str, object] = {}
         self.documents: dict[str, dict] = {}
 
@@ -99,7 +102,7 @@ class _Wrappers:
         return EpicMtebEncoder(
             self.loaded[key], f"epic/{spec.label.split(' · ')[0].replace(' ', '_')}", spec.demo_mode,
             spec.n_demos, spec.demo_selection, self.examples_dir, self.epic_tasks, self.batch_size,
-            self.documents.setdefault(key, {}),
+            self.documents.setdefault(key, {}), self.instruction,
         )  # fmt: skip
 
 
@@ -113,9 +116,12 @@ def evaluate_specs(
     batch_size: int = 32,
     quiet: bool = False,
     mixed_precision: str = "none",
+    instruction: str | None = None,
 ) -> dict[str, dict[str, float]]:
     """Scores ``{label: {task: main score}}``; also writes the summary files into ``output``.
-    ``mixed_precision`` (none | bf16 | auto): the epic models' compute precision (see ``EpicEncoder``)."""
+    ``mixed_precision`` (none | bf16 | auto): the epic models' compute precision (see ``EpicEncoder``).
+    ``instruction``: every task's instruction replaced by this one for the epic models (e.g. the library's
+    default, for a task nobody wrote an instruction for; cached apart from the tasks' own)."""
     import datasets
     import mteb
     from mteb.cache import ResultCache
@@ -123,7 +129,7 @@ def evaluate_specs(
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     fresh_tasks, epic_tasks = _task_source(suite, tasks, scale)
-    cache, wrap = ResultCache(output), _Wrappers(epic_tasks, examples_dir, batch_size, mixed_precision)
+    cache, wrap = ResultCache(output), _Wrappers(epic_tasks, examples_dir, batch_size, mixed_precision, instruction)
     scores: dict[str, dict[str, float]] = {}
     logging.getLogger("mteb").setLevel(logging.ERROR)
     datasets.disable_progress_bars()

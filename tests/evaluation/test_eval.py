@@ -100,6 +100,24 @@ def test_examples_file_supplies_demonstrations_for_other_tasks(tiny, wrapper_fac
     np.testing.assert_allclose(got, tiny.encode_queries(["a dog"], task=task, n_demos=2, demo_mode="text"), atol=1e-6)
 
 
+def test_one_instruction_replaces_every_tasks_own(tiny, wrapper_factory):
+    from epic.evaluation.mteb_tasks import mteb_tasks
+    from epic.evaluation.suite import build_suite
+
+    suite = build_suite()
+    meta = mteb_tasks(suite, ["BBCNewsClassification"])[0].metadata
+    own = suite["BBCNewsClassification"].epic_task()
+    generic = Task(own.name, "Represent the given text", own.demos, own.type)
+    run = dict(task_metadata=meta, hf_split="test", hf_subset="default")
+    for mode, k in (("none", 0), ("embedding", 2)):
+        swapped = wrapper_factory(mode, suite, instruction=generic.instruction)
+        got = swapped.encode(_batches(TEXTS3), **run)
+        np.testing.assert_allclose(got, tiny.encode_queries(TEXTS3, task=generic, n_demos=k), atol=1e-6)
+        assert np.abs(got - wrapper_factory(mode, suite).encode(_batches(TEXTS3), **run)).max() > 1e-4
+        # cached apart from the tasks' own instructions
+        assert swapped.mteb_model_meta.revision != wrapper_factory(mode, suite).mteb_model_meta.revision
+
+
 def test_revisions_differ_per_checkpoint_mode_and_precision(tiny, tiny_dir, wrapper_factory):
     from epic import EpicEncoder
     from epic.evaluation.mteb_model import EpicMtebEncoder
