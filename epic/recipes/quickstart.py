@@ -106,7 +106,6 @@ def _train_both(cfg: QuickstartConfig, data: Path, recipe: dict, steps: int, mod
     from ..training.config import TrainConfig
     from ..training.trainer import Trainer
 
-    first = next(iter(models.values()))
     for i, (mode, final) in enumerate(models.items()):
         t0 = time.perf_counter()
         if (final / "epic_config.json").is_file():
@@ -115,7 +114,9 @@ def _train_both(cfg: QuickstartConfig, data: Path, recipe: dict, steps: int, mod
         _say(f"{2 + i}/4 training {mode} for {steps} steps of {cfg.batch_size} (resumes from its checkpoint)")
         # the pooled statistics depend on the backbone, data, seed and lengths only: the baseline takes the ones
         # the EPIC run fitted (bit-identical to its own fit; one fit fewer, ~35 s on 2 cores)
-        shared_stats = str(first) if i and recipe.get("pooled_stats", "none") != "none" else None
+        shared_stats = (
+            str(models["epic"]) if mode == "contrastive" and recipe.get("pooled_stats", "none") != "none" else None
+        )
         train_cfg = TrainConfig(
             model=cfg.model, data=str(data), mode=mode, max_steps=steps, batch_size=cfg.batch_size, seed=cfg.seed,
             output=str(out_runs(cfg) / mode), model_dir=str(final), save_every=20, resume=True,
