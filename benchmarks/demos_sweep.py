@@ -68,14 +68,15 @@ if __name__ == "__main__":
     for k in [int(x) for x in a.ks.split(",") if x]:
         mode = a.demo_mode if k else "none"
         specs.append(EvalSpec(f"k={k} fixed" if k else "k=0", "epic", a.model, mode, k, "fixed"))
-    for k in [int(x) for x in a.compare_at.split(",") if x]:
+    compare_at = [int(x) for x in a.compare_at.split(",") if x]
+    for k in compare_at:
         for sel in [s for s in a.selections.split(",") if s and s != "fixed"]:
             specs.append(EvalSpec(f"k={k} {sel}", "epic", a.model, a.demo_mode, k, sel))
     if a.instruction == "default":
         a.instruction = DEFAULT_INSTRUCTION
     scores = evaluate_specs(specs, a.out, quiet=True, mixed_precision=a.precision, instruction=a.instruction)
     if a.foreign:
-        scores.update(foreign_scores(a, [int(x) for x in a.compare_at.split(",") if x]))
+        scores.update(foreign_scores(a, compare_at))
     print("| demonstrations | suite mean |\n|---|---|")
     for label, s in scores.items():
         print(f"| {label} | {100 * statistics.mean(s.values()):.1f} |")
