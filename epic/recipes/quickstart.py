@@ -37,7 +37,7 @@ CPU_RECIPE = dict(
     # demonstrations are what tells the task (docs/study.md §8h: +0.4 zero-shot, +1.0 with demos, 3 seeds)
     instruction_dropout=0.5,
     eval_examples=8,  # a fixed validation batch per task (17 tasks), scored at the start, middle and end:
-    eval_every=30,  # half the default steps; cpu_recipe(steps) halves any budget (each pass ~25 s on 2 cores)
+    eval_every=30,  # half the default steps; cpu_recipe(steps) halves any budget (a pass ~75 s EPIC, ~43 s base)
     # bf16 matmuls where the CPU has them natively (fp32 elsewhere), with the demonstration vectors detached:
     # a batch's responses are also its demonstrations, and the gradient along both paths is what bf16
     # rearranged (study.md §10). Detached, bf16 learns as far as fp32, and over three seeds demonstrations
